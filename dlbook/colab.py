@@ -1,0 +1,82 @@
+"""The standard first code cell of every chapter, and helpers to check or refresh it.
+
+On Colab (or anywhere ``dlbook`` is not importable) the cell pip-installs the dlbook release that
+matches the notebook, ``git+https://github.com/dlbook/dlbook@v<version>``. pip leaves alone the
+torch, numpy, matplotlib and ipywidgets already there, since dlbook's own requirements are ranges
+they satisfy, so no runtime restart is needed. ``DLBOOK_INSTALL_SOURCE`` overrides what is
+installed (a local checkout, a wheel, a branch): the Colab simulation test uses it. Then the cell
+prints the versions and the device (``dlbook.device.describe_environment()``).
+
+``python -m dlbook.execute`` writes this cell at the top of each notebook it runs (or refreshes an
+outdated one), and tests/test_notebooks_meta.py checks that every chapter starts with it.
+"""
+from __future__ import annotations
+
+import dlbook
+
+# The repository; _config.yml (repository.url) names the same one for the Colab launch buttons.
+REPO_URL = "https://github.com/dlbook/dlbook"
+INSTALL_SOURCE_ENV = "DLBOOK_INSTALL_SOURCE"
+SETUP_MARKER = "# dlbook setup"
+
+_SETUP_TEMPLATE = '''\
+# dlbook setup: on Colab, install the dlbook release this notebook was written for (leaving torch
+# and numpy alone), then show the versions and the device. Set DLBOOK_SCALE=full for the larger runs.
+# NBVAL_IGNORE_OUTPUT
+import importlib, importlib.util, os, subprocess, sys
+
+if importlib.util.find_spec("dlbook") is None:
+    source = os.environ.get("{env}", "git+{repo}@v{version}")
+    print("Installing dlbook from", source)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], check=True)
+    importlib.invalidate_caches()
+
+import dlbook.device
+
+print(dlbook.device.describe_environment())'''
+
+
+def setup_cell_source(version: str | None = None) -> str:
+    """The exact source of the setup cell for ``version`` (default: the installed dlbook's)."""
+    return _SETUP_TEMPLATE.format(env=INSTALL_SOURCE_ENV, repo=REPO_URL, version=version or dlbook.__version__)
+
+
+SETUP_CELL = setup_cell_source()
+
+
+def is_setup_cell(cell) -> bool:
+    """True for a code cell that is a dlbook setup cell of any version."""
+    return cell.get("cell_type") == "code" and _source(cell).startswith(SETUP_MARKER)
+
+
+def ensure_setup_cell(nb) -> bool:
+    """Make the notebook's first code cell the current setup cell; return True if it changed.
+
+    An outdated setup cell is rewritten in place; a notebook without one gets it inserted before
+    its first code cell.
+    """
+    import nbformat
+
+    code_cells = [i for i, c in enumerate(nb.cells) if c.get("cell_type") == "code"]
+    if code_cells and is_setup_cell(nb.cells[code_cells[0]]):
+        cell = nb.cells[code_cells[0]]
+        if _source(cell) == SETUP_CELL:
+            return False
+        cell["source"] = SETUP_CELL
+        cell["outputs"] = []
+        cell["execution_count"] = None
+        return True
+    where = code_cells[0] if code_cells else len(nb.cells)
+    nb.cells.insert(where, nbformat.v4.new_code_cell(SETUP_CELL))
+    return True
+
+
+def colab_url(notebook_path: str, branch: str = "main") -> str:
+    """The URL that opens ``notebook_path`` (relative to the repository root) on Colab."""
+    owner_repo = REPO_URL.removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{notebook_path}"
+
+
+def _source(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src

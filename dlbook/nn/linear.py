@@ -1,0 +1,70 @@
+"""The fully connected layer y = x W^T + b, with torch's weight layout (out, in)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validate import check_dtype, check_float_array, check_positive_int
+from .init import get_initializer
+from .module import Module, Parameter
+
+
+class Linear(Module):
+    """Affine map of a batch of row vectors: ``x`` (N, in) -> ``y`` (N, out).
+
+    Backward, for an upstream gradient G = dL/dy:
+    dL/dx = G W,  dL/dW = G^T x (summed over the batch by the product),  dL/db = sum of G's rows.
+    """
+
+    def __init__(self, in_features, out_features, bias=True, init="he", rng=None, dtype=np.float32):
+        super().__init__()
+        self.in_features = check_positive_int(in_features, "in_features")
+        self.out_features = check_positive_int(out_features, "out_features")
+        if not isinstance(bias, (bool, np.bool_)):
+            raise ValueError(f"bias: expected True or False, got {bias!r}")
+        dtype = check_dtype(dtype)
+        self.weight = Parameter(get_initializer(init)((self.out_features, self.in_features), rng, dtype))
+        if bias:
+            self.bias = Parameter(np.zeros(self.out_features, dtype=dtype))
+        else:
+            self.bias = None
+        self._x = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        check_float_array(x, "x", ndim=2, last_dim=self.in_features)
+        check_input_dtype(x, self.weight.dtype)
+        self._x = x
+        y = x @ self.weight.data.T
+        if self.bias is not None:
+            y += self.bias.data
+        return y
+
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        x = self._x
+        if x is None:
+            raise RuntimeError("Linear.backward called before forward")
+        check_grad_out(grad_out, (x.shape[0], self.out_features), x.dtype)
+        self.weight.grad += grad_out.T @ x
+        if self.bias is not None:
+            self.bias.grad += grad_out.sum(axis=0)
+        return grad_out @ self.weight.data
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+def check_input_dtype(x: np.ndarray, dtype) -> None:
+    """A layer computes in its parameters' dtype: mixing would silently change dtype out."""
+    if x.dtype != dtype:
+        raise ValueError(f"x: expected dtype {np.dtype(dtype)} (the layer's dtype; convert x with "
+                         f".astype or the layer with module.astype), got {x.dtype}")
+
+
+def check_grad_out(grad_out, shape, dtype) -> None:
+    """The upstream gradient must have the forward output's shape and dtype."""
+    check_float_array(grad_out, "grad_out")
+    if grad_out.shape != tuple(shape):
+        raise ValueError(f"grad_out: expected shape {tuple(shape)} (that of the forward output), "
+                         f"got {grad_out.shape}")
+    if grad_out.dtype != dtype:
+        raise ValueError(f"grad_out: expected dtype {np.dtype(dtype)} (that of the forward output), "
+                         f"got {grad_out.dtype}")
