@@ -70,7 +70,8 @@ def load_weights(scratch, twin):
 
 
 def mlp_case(rng, repeats, batch=128, lr=0.1):
-    model = Sequential(Linear(784, 256, rng=rng), ReLU(), Linear(256, 10, rng=rng))
+    # The first layer's input is data: neither side computes its gradient (torch skips it too).
+    model = Sequential(Linear(784, 256, rng=rng, input_grad=False), ReLU(), Linear(256, 10, rng=rng))
     loss_fn, optimizer = CrossEntropyLoss(), SGD(model.parameters(), lr=lr)
     twin = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
     load_weights(model, twin)

@@ -70,3 +70,20 @@ def check_dtype(dtype, name: str = "dtype") -> np.dtype:
     if dtype.type not in FLOAT_DTYPES:
         raise ValueError(f"{name}: expected float32 or float64, got {dtype}")
     return dtype
+
+def check_input_dtype(x: np.ndarray, dtype) -> None:
+    """A layer computes in its parameters' dtype: mixing would silently change dtype out."""
+    if x.dtype != dtype:
+        raise ValueError(f"x: expected dtype {np.dtype(dtype)} (the layer's dtype; convert x with "
+                         f".astype or the layer with module.astype), got {x.dtype}")
+
+
+def check_grad_out(grad_out, shape, dtype) -> None:
+    """The upstream gradient must have the forward output's shape and dtype."""
+    check_float_array(grad_out, "grad_out")
+    if grad_out.shape != tuple(shape):
+        raise ValueError(f"grad_out: expected shape {tuple(shape)} (that of the forward output), "
+                         f"got {grad_out.shape}")
+    if grad_out.dtype != dtype:
+        raise ValueError(f"grad_out: expected dtype {np.dtype(dtype)} (that of the forward output), "
+                         f"got {grad_out.dtype}")

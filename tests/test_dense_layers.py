@@ -205,3 +205,19 @@ def test_maxout_rejects_bad_input_and_upstream():
     layer(np.ones((4, 3), dtype=np.float32))
     with pytest.raises(ValueError, match="grad_out: expected shape"):
         layer.backward(np.ones((4, 4), dtype=np.float32))
+
+
+def test_linear_without_input_grad_skips_dx_but_keeps_parameter_grads():
+    rng = np.random.default_rng(7)
+    full = Linear(5, 3, rng=np.random.default_rng(1), dtype=np.float64)
+    data_layer = Linear(5, 3, rng=np.random.default_rng(1), dtype=np.float64, input_grad=False)
+    x = rng.standard_normal((4, 5))
+    upstream = rng.standard_normal((4, 3))
+    full.forward(x)
+    data_layer.forward(x)
+    assert full.backward(upstream) is not None
+    assert data_layer.backward(upstream) is None
+    np.testing.assert_array_equal(full.weight.grad, data_layer.weight.grad)
+    np.testing.assert_array_equal(full.bias.grad, data_layer.bias.grad)
+    with pytest.raises(ValueError, match="input_grad"):
+        Linear(5, 3, input_grad="no")

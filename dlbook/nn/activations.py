@@ -11,7 +11,8 @@ import numbers
 import numpy as np
 
 from .._validate import check_dtype, check_float_array, check_positive_int
-from .linear import Linear, check_grad_out, check_input_dtype
+from .linear import Linear
+from .._validate import check_grad_out, check_input_dtype
 from .module import Module, Parameter
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from .._validate import check_dtype, check_pair, check_positive_int
 from .im2col import check_nchw, col2im, conv_output_size, im2col
 from .init import get_initializer
-from .linear import check_grad_out, check_input_dtype
+from .._validate import check_grad_out, check_input_dtype
 from .module import Module, Parameter
 
 

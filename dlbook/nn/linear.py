@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_dtype, check_float_array, check_positive_int
+from .._validate import check_dtype, check_float_array, check_grad_out, check_input_dtype, check_positive_int
 from .init import get_initializer
 from .module import Module, Parameter
 
@@ -13,9 +13,13 @@ class Linear(Module):
 
     Backward, for an upstream gradient G = dL/dy:
     dL/dx = G W,  dL/dW = G^T x (summed over the batch by the product),  dL/db = sum of G's rows.
+
+    ``input_grad=False`` skips dL/dx (backward returns None) for a network's first layer, whose
+    input is data: torch skips that product too, and it is a third of the layer's backward work.
     """
 
-    def __init__(self, in_features, out_features, bias=True, init="he", rng=None, dtype=np.float32):
+    def __init__(self, in_features, out_features, bias=True, init="he", rng=None, dtype=np.float32,
+                 input_grad=True):
         super().__init__()
         self.in_features = check_positive_int(in_features, "in_features")
         self.out_features = check_positive_int(out_features, "out_features")
@@ -27,6 +31,9 @@ class Linear(Module):
             self.bias = Parameter(np.zeros(self.out_features, dtype=dtype))
         else:
             self.bias = None
+        if not isinstance(input_grad, (bool, np.bool_)):
+            raise ValueError(f"input_grad: expected True or False, got {input_grad!r}")
+        self.input_grad = bool(input_grad)
         self._x = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -46,25 +53,8 @@ class Linear(Module):
         self.weight.grad += grad_out.T @ x
         if self.bias is not None:
             self.bias.grad += grad_out.sum(axis=0)
-        return grad_out @ self.weight.data
+        return grad_out @ self.weight.data if self.input_grad else None
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
-
-def check_input_dtype(x: np.ndarray, dtype) -> None:
-    """A layer computes in its parameters' dtype: mixing would silently change dtype out."""
-    if x.dtype != dtype:
-        raise ValueError(f"x: expected dtype {np.dtype(dtype)} (the layer's dtype; convert x with "
-                         f".astype or the layer with module.astype), got {x.dtype}")
-
-
-def check_grad_out(grad_out, shape, dtype) -> None:
-    """The upstream gradient must have the forward output's shape and dtype."""
-    check_float_array(grad_out, "grad_out")
-    if grad_out.shape != tuple(shape):
-        raise ValueError(f"grad_out: expected shape {tuple(shape)} (that of the forward output), "
-                         f"got {grad_out.shape}")
-    if grad_out.dtype != dtype:
-        raise ValueError(f"grad_out: expected dtype {np.dtype(dtype)} (that of the forward output), "
-                         f"got {grad_out.dtype}")

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._validate import check_float_array, check_pair
 from .im2col import check_nchw, col2im, conv_output_size, im2col
-from .linear import check_grad_out
+from .._validate import check_grad_out
 from .module import Module
 
 
