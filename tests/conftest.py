@@ -46,3 +46,18 @@ def assert_matches_torch(scratch, torch_module, x, rng, dtype=np.float64, compar
         assert p.grad.dtype == dtype
         assert relative_error(p.grad, torch_params[name].grad.numpy()) < tol, f"grad of {name} differs"
     return y, dx
+
+
+def forward_backward_read_only(layer, x, rng):
+    """Forward and backward on a read-only input and upstream gradient (the in-place trap).
+
+    Writing into either raises; the upstream must also come back unchanged. Returns (y, dx).
+    """
+    x.setflags(write=False)
+    y = layer(x)
+    upstream = rng.standard_normal(y.shape).astype(y.dtype)
+    upstream.setflags(write=False)
+    before = upstream.copy()
+    dx = layer.backward(upstream)
+    np.testing.assert_array_equal(upstream, before)
+    return y, dx
