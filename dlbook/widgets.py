@@ -47,7 +47,7 @@ import numpy as np
 MODE_ENV = "DLBOOK_WIDGETS"  # "static": never build the live widget (set by dlbook.execute)
 WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 
-__all__ = ["slider_figure", "SliderFigure", "LogSlider", "IntSlider", "FloatSlider", "Choice", "MODE_ENV"]
+__all__ = ["slider_figure", "SliderFigure", "LogSlider", "IntSlider", "FloatSlider", "Choice", "MODE_ENV", "live_kernel"]
 
 
 # --------------------------------------------------------------------------------------- knobs
