@@ -49,25 +49,38 @@ def is_setup_cell(cell) -> bool:
     return cell.get("cell_type") == "code" and _source(cell).startswith(SETUP_MARKER)
 
 
+SETUP_TAG = "hide-input"  # the website folds the installer away; its printed versions stay visible
+
+
 def ensure_setup_cell(nb) -> bool:
     """Make the notebook's first code cell the current setup cell; return True if it changed.
 
     An outdated setup cell is rewritten in place; a notebook without one gets it inserted before
-    its first code cell.
+    its first code cell. Either way the cell carries the ``hide-input`` tag.
     """
     import nbformat
 
     code_cells = [i for i, c in enumerate(nb.cells) if c.get("cell_type") == "code"]
     if code_cells and is_setup_cell(nb.cells[code_cells[0]]):
         cell = nb.cells[code_cells[0]]
+        changed = _tag(cell)
         if _source(cell) == SETUP_CELL:
-            return False
+            return changed
         cell["source"] = SETUP_CELL
         cell["outputs"] = []
         cell["execution_count"] = None
         return True
     where = code_cells[0] if code_cells else len(nb.cells)
     nb.cells.insert(where, nbformat.v4.new_code_cell(SETUP_CELL))
+    _tag(nb.cells[where])
+    return True
+
+
+def _tag(cell) -> bool:
+    tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+    if SETUP_TAG in tags:
+        return False
+    tags.append(SETUP_TAG)
     return True
 
 

@@ -86,6 +86,7 @@ class TestNotebook:
         assert first.source == colab.SETUP_CELL, \
             f"{path.name}: the first code cell is not the setup cell of dlbook {dlbook.__version__}; " \
             "python -m dlbook.execute writes it"
+        assert colab.SETUP_TAG in first.metadata.get("tags", []), f"{path.name}: the setup cell is not folded on the site"
 
     def test_outputs_are_stored_from_one_clean_run(self, path):
         nb = nbformat.read(path, as_version=4)
@@ -118,7 +119,10 @@ def test_ensure_setup_cell_inserts_and_refreshes():
     assert colab.ensure_setup_cell(nb) is True
     assert [c.cell_type for c in nb.cells] == ["markdown", "code", "code"]
     assert nb.cells[1].source == colab.SETUP_CELL
+    assert nb.cells[1].metadata["tags"] == [colab.SETUP_TAG]
     assert colab.ensure_setup_cell(nb) is False
+    nb.cells[1].metadata["tags"] = []
+    assert colab.ensure_setup_cell(nb) is True and nb.cells[1].metadata["tags"] == [colab.SETUP_TAG]
     nb.cells[1].source = colab.setup_cell_source("0.0.1")
     nb.cells[1].outputs = [nbformat.v4.new_output("stream", text="old")]
     assert colab.ensure_setup_cell(nb) is True
