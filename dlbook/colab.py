@@ -5,7 +5,8 @@ matches the notebook, ``git+https://github.com/dlbook/dlbook@v<version>``. pip l
 torch, numpy, matplotlib and ipywidgets already there, since dlbook's own requirements are ranges
 they satisfy, so no runtime restart is needed. ``DLBOOK_INSTALL_SOURCE`` overrides what is
 installed (a local checkout, a wheel, a branch): the Colab simulation test uses it. Then the cell
-prints the versions and the device (``dlbook.device.describe_environment()``).
+switches TF32 off on GPUs (``dlbook.device.use_exact_float32()``) and prints the versions and the
+device (``dlbook.device.describe_environment()``).
 
 ``python -m dlbook.execute`` writes this cell at the top of each notebook it runs (or refreshes an
 outdated one), and tests/test_notebooks_meta.py checks that every chapter starts with it.
@@ -33,6 +34,7 @@ if importlib.util.find_spec("dlbook") is None:
 
 import dlbook.device
 
+dlbook.device.use_exact_float32()  # no TF32 on GPUs: torch float32 stays comparable with NumPy's
 print(dlbook.device.describe_environment())'''
 
 

@@ -154,13 +154,27 @@ def _sci(value: float) -> str:
     return f"{mantissa}e{int(exponent)}"
 
 
-def format_error(value: float, floor: float) -> str:
+def format_error(value: float, floor: float = 1e-12) -> str:
     """A relative error as stable text: a bucket below ``floor``, else 1 significant digit."""
     if math.isnan(value):
         return "nan"
     if value < floor:
         return f"< {_sci(floor)}"
     return _sci(value)
+
+
+def agreement(a, b, floor: float = 1e-12) -> str:
+    """How closely two arrays agree, for a notebook's printout: ``||a - b|| / (||a|| + ||b||)``
+    as stable text (``format_error``), e.g. ``"< 1e-12"`` or ``"3e-7"``. Torch tensors are moved
+    to the CPU first."""
+    from dlbook.gradcheck import relative_error
+
+    return format_error(relative_error(_to_numpy(a), _to_numpy(b)), floor)
+
+
+def _to_numpy(value):
+    detach = getattr(value, "detach", None)   # a torch tensor, on any device
+    return detach().cpu().numpy() if detach is not None else value
 
 
 def _format_difference(d: Difference, floor: float) -> str:

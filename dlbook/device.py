@@ -58,6 +58,21 @@ def get_device():
     return torch.device("cpu")
 
 
+def use_exact_float32() -> None:
+    """Switch TensorFloat-32 off for CUDA matrix products and cuDNN convolutions.
+
+    On Ampere and later GPUs, TF32 rounds float32 inputs to 10 mantissa bits, so a torch twin would
+    differ from the NumPy float32 result by about 1e-3 instead of 1e-6. The setup cell of every
+    chapter calls this; on a CPU or MPS it changes nothing that is used. The legacy flags are set
+    (not ``fp32_precision``): torch raises when the two APIs are mixed, and ``dlbook.compare`` reads
+    the legacy ones.
+    """
+    import torch
+
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+
+
 def scale() -> str:
     """``"small"`` (the default: each chapter runs in about a minute on 2 CPU cores) or ``"full"``.
 

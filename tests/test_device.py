@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import dlbook
-from dlbook.device import describe_environment, get_device, scale
+from dlbook.device import describe_environment, get_device, scale, use_exact_float32
 
 
 def _expected_default():
@@ -86,6 +86,17 @@ def test_describe_environment(monkeypatch):
     assert f"Python {sys.version_info.major}.{sys.version_info.minor}" in line
     assert "device cpu" in line and "scale small" in line
     assert "\n" not in line
+
+
+def test_use_exact_float32_switches_tf32_off():
+    matmul, cudnn = torch.backends.cuda.matmul, torch.backends.cudnn
+    saved = (matmul.allow_tf32, cudnn.allow_tf32)
+    try:
+        matmul.allow_tf32 = cudnn.allow_tf32 = True
+        use_exact_float32()
+        assert matmul.allow_tf32 is False and cudnn.allow_tf32 is False
+    finally:
+        matmul.allow_tf32, cudnn.allow_tf32 = saved
 
 
 def test_importing_device_and_data_does_not_import_torch():

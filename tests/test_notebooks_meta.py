@@ -61,6 +61,7 @@ def test_setup_cell_installs_this_version_from_the_repository():
     assert f"git+{colab.REPO_URL}@v{dlbook.__version__}" in colab.SETUP_CELL
     assert colab.SETUP_CELL.startswith(colab.SETUP_MARKER)
     assert "DLBOOK_INSTALL_SOURCE" in colab.SETUP_CELL and "describe_environment()" in colab.SETUP_CELL
+    assert "use_exact_float32()" in colab.SETUP_CELL  # twins on a GPU compare true float32
     compile(colab.SETUP_CELL, "<setup cell>", "exec")
     for forbidden in ("torch", "numpy"):
         assert f"install {forbidden}" not in colab.SETUP_CELL and "--upgrade" not in colab.SETUP_CELL

@@ -5,7 +5,7 @@ import torch
 from torch import nn as tnn
 
 from dlbook import nn, optim
-from dlbook.compare import agreement_table, format_error, side_by_side
+from dlbook.compare import agreement, agreement_table, format_error, side_by_side
 from dlbook.gradcheck import relative_error
 from dlbook.twins import (TorchMaxout, TorchResidual, copy_weights, from_torch, to_torch,
                           torch_optimizer_like)
@@ -330,6 +330,7 @@ def test_printed_report_is_stable_and_timings_apart(capsys):
     assert "NumPy" in first.timing() and "torch (cpu)" in first.timing()
     assert format_error(3.4e-4, 1e-12) == "3e-4" and format_error(0.0, 1e-6) == "< 1e-6"
     assert format_error(float("nan"), 1e-6) == "nan"
+    assert format_error(5e-13) == "< 1e-12"   # the default floor
 
     cnn = _cnn(rng, np.float32)
     agreement_table({"MLP": first, "CNN": side_by_side(cnn, rng.standard_normal((2, 1, 8, 8)).astype(np.float32))})
@@ -397,6 +398,16 @@ def test_torch_optimizer_like_follows_the_same_path(name):
     torch_params = dict(twin.named_parameters())
     for n, p in model.named_parameters():
         assert relative_error(p.data, torch_params[n].detach().numpy()) < 1e-10, n
+
+
+def test_agreement_is_the_relative_error_as_text():
+    a = np.array([3.0, 4.0])
+    assert agreement(a, a) == "< 1e-12"
+    assert agreement(a, a * (1 + 2e-4)) == "1e-4"          # ||a - b|| / (||a|| + ||b||) ~ 2e-4 / 2
+    assert agreement(a, torch.tensor(a, requires_grad=True) * 1.0) == "< 1e-12"   # tensors too
+    assert agreement(a, a + 1e-9, floor=1e-6) == "< 1e-6"
+    with pytest.raises(ValueError, match="shape"):
+        agreement(a, np.ones(3))
 
 
 def test_torch_optimizer_like_copies_hyper_parameters():
