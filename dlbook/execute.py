@@ -58,8 +58,14 @@ def normalise_metadata(nb) -> None:
         cell.get("metadata", {}).pop("execution", None)
 
 
-def execute_notebook(path: Path, timeout: int = 600) -> float:
-    """Run one notebook in place; return the seconds it took. Raises on a cell error."""
+def execute_notebook(path: Path, timeout: int = 600, output: Path | None = None,
+                     extra_env: dict | None = None) -> float:
+    """Run one notebook and save it with its outputs; return the seconds it took.
+
+    It runs in its own folder and is saved in place, or to ``output`` (the benchmarks time the
+    chapters without touching the committed files). ``extra_env`` is added to the deterministic
+    environment, e.g. ``{"DLBOOK_DEVICE": "cuda"}``. Raises on a cell error.
+    """
     import nbformat
     from nbclient import NotebookClient
 
@@ -67,7 +73,7 @@ def execute_notebook(path: Path, timeout: int = 600) -> float:
     nb = nbformat.read(path, as_version=4)
     ensure_setup_cell(nb)
     normalise_metadata(nb)
-    env = {**os.environ, **DETERMINISTIC_ENV}
+    env = {**os.environ, **DETERMINISTIC_ENV, **(extra_env or {})}
     km = kernel_manager()
     client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=False,
                             record_timing=False, store_widget_state=False,
@@ -81,7 +87,7 @@ def execute_notebook(path: Path, timeout: int = 600) -> float:
             km.shutdown_kernel(now=False)
     normalise_metadata(nb)
     nbformat.validate(nb)
-    nbformat.write(nb, path)
+    nbformat.write(nb, output or path)
     return seconds
 
 
