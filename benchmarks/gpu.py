@@ -130,17 +130,15 @@ def time_chapters(notebooks, devices):
         for path in notebooks:
             results[path.stem] = {}
             for device in devices:
-                print(f"{path.stem:<16} on {device:<8}", end=" ", flush=True)
                 try:
                     seconds = execute_notebook(path, output=Path(tmp) / f"{path.stem}-{device}.ipynb",
                                                extra_env={"DLBOOK_DEVICE": device})
+                    shown = f"{seconds:7.1f} s"
                 except Exception as err:  # report it in the table and go on with the others
                     lines = str(err).strip().splitlines()
-                    results[path.stem][device] = f"FAILED: {type(err).__name__}" + (f": {lines[-1]}" if lines else "")
-                    print(results[path.stem][device])
-                    continue
+                    seconds = shown = f"FAILED: {type(err).__name__}" + (f": {lines[-1]}" if lines else "")
                 results[path.stem][device] = seconds
-                print(f"{seconds:7.1f} s", flush=True)
+                print(f"{path.stem:<16} on {device:<8} {shown}", flush=True)   # after the kernel's own chatter
     return results
 
 

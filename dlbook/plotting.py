@@ -65,18 +65,25 @@ def first_divergence(values, threshold: float = DIVERGENCE_THRESHOLD):
     return int(hits[0]) if hits.size else None
 
 
-def mark_divergence(ax, values, threshold: float = DIVERGENCE_THRESHOLD, steps=None):
+DIVERGENCE_GID = "dlbook-divergence"   # marks the labels, so that the next one goes below them
+DIVERGENCE_LABEL_STEP = 0.11           # their vertical spacing, in axes coordinates
+
+
+def mark_divergence(ax, values, threshold: float = DIVERGENCE_THRESHOLD, steps=None, label=None):
     """Write "diverged at step k" on ``ax`` if ``values`` diverge; return k (or None).
 
     ``steps`` gives the step number of each value (default 0, 1, 2, ...), so k is reported in the
-    units of the x-axis.
+    units of the x-axis. With a ``label`` the text names the run ("SGD: diverged at step k"); each
+    further diverged run on the same axes gets its label below the earlier ones, not on top.
     """
     k = first_divergence(values, threshold)
     if k is None:
         return None
     step = int(np.asarray(steps).reshape(-1)[k]) if steps is not None else k
-    ax.text(0.5, 0.92, f"diverged at step {step}", transform=ax.transAxes, ha="center", va="top",
-            color=COLORS["diverged"], fontweight="bold",
+    earlier = sum(1 for t in ax.texts if t.get_gid() == DIVERGENCE_GID)
+    text = f"diverged at step {step}" if label is None else f"{label}: diverged at step {step}"
+    ax.text(0.5, 0.92 - DIVERGENCE_LABEL_STEP * earlier, text, transform=ax.transAxes, ha="center",
+            va="top", color=COLORS["diverged"], fontweight="bold", gid=DIVERGENCE_GID,
             bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": COLORS["diverged"]})
     return step
 
@@ -99,7 +106,7 @@ def loss_curve(ax, losses, label=None, steps=None, log: bool = False, color=None
     keep = values.size if k is None else k
     ax.plot(x[:keep], values[:keep], label=label, color=color)
     if k is not None:
-        mark_divergence(ax, values, threshold, steps=x)
+        mark_divergence(ax, values, threshold, steps=x, label=label)
         if keep == 0:  # nothing finite to draw: keep a sensible frame rather than an empty one
             ax.set_xlim(x[0], x[-1] if x.size > 1 else x[0] + 1)
     if log and keep > 0 and np.all(values[:keep] > 0):
@@ -146,7 +153,7 @@ def path_2d(ax, points, label=None, color=None, threshold: float = DIVERGENCE_TH
     keep = pts.shape[0] if k is None else k
     ax.plot(pts[:keep, 0], pts[:keep, 1], "-o", markersize=3, label=label, color=color)
     if k is not None:
-        mark_divergence(ax, size, threshold)
+        mark_divergence(ax, size, threshold, label=label)
     if label is not None:
         ax.legend()
     return k

@@ -278,6 +278,23 @@ def test_loss_curve_of_a_run_that_diverges_at_once_is_not_empty():
     plt.close(fig)
 
 
+def test_labels_of_several_diverged_runs_are_stacked_not_overlaid():
+    fig, ax = plt.subplots()
+    plotting.loss_curve(ax, [1.0, np.inf], label="SGD")
+    plotting.loss_curve(ax, [1.0, 2.0, 3.0], label="Adam")            # finite: no label
+    plotting.loss_curve(ax, [1.0, 2.0, np.nan], label="Momentum")
+    plotting.mark_divergence(ax, [np.inf])                            # unnamed
+    texts = [t for t in ax.texts if t.get_gid() == plotting.DIVERGENCE_GID]
+    assert [t.get_text() for t in texts] == ["SGD: diverged at step 1", "Momentum: diverged at step 2",
+                                             "diverged at step 0"]
+    heights = [t.get_position()[1] for t in texts]
+    assert heights == sorted(heights, reverse=True) and len(set(heights)) == 3
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in texts]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    plt.close(fig)
+
+
 def test_loss_curve_of_a_finite_run_has_no_label_and_checks_its_steps():
     fig, ax = plt.subplots()
     assert plotting.loss_curve(ax, [3.0, 2.0, 1.0], label="numpy") is None
@@ -294,7 +311,7 @@ def test_path_2d_and_contour():
     plotting.contour(ax, lambda x, y: x**2 + 10 * y**2, (-2, 2), (-1, 1), levels=10, log_levels=True)
     pts = np.array([[1.0, 1.0], [-2.0, -3.0], [4e6, 1.0], [np.nan, np.nan]])
     assert plotting.path_2d(ax, pts, label="GD") == 2
-    assert "diverged at step 2" in [t.get_text() for t in ax.texts]
+    assert "GD: diverged at step 2" in [t.get_text() for t in ax.texts]
     with pytest.raises(ValueError, match="points"):
         plotting.path_2d(ax, np.zeros((3, 3)))
     with pytest.raises(ValueError, match="xlim"):
