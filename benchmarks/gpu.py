@@ -89,25 +89,12 @@ import torch  # noqa: E402
 
 from dlbook import nn, optim  # noqa: E402
 from dlbook.data import load_mnist  # noqa: E402
-from dlbook.device import use_exact_float32  # noqa: E402
+from dlbook.device import device_label, synchronize, use_exact_float32  # noqa: E402
 from dlbook.execute import default_notebooks, execute_notebook  # noqa: E402
 from dlbook.gradcheck import relative_error  # noqa: E402
 from dlbook.twins import to_torch, torch_optimizer_like  # noqa: E402
 
 LEARNING_RATE = 0.1
-
-
-def device_name(device: torch.device) -> str:
-    if device.type == "cuda":
-        return f"{device} ({torch.cuda.get_device_name(device)})"
-    return str(device)
-
-
-def synchronize(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    elif device.type == "mps":
-        torch.mps.synchronize()
 
 
 # ----------------------------------------------------------------------------- part 1: chapters
@@ -259,7 +246,7 @@ def loops_markdown(results, epochs, images, threads) -> str:
 
 
 def machine_line(device: torch.device) -> str:
-    return (f"{time.strftime('%Y-%m-%d')}, device {device_name(device)}, {os.cpu_count()} CPU cores, "
+    return (f"{time.strftime('%Y-%m-%d')}, device {device_label(device)}, {os.cpu_count()} CPU cores, "
             f"numpy {np.__version__}, torch {torch.__version__}")
 
 

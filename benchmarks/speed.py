@@ -41,6 +41,7 @@ import torch  # noqa: E402
 from dlbook.gradcheck import relative_error  # noqa: E402
 from dlbook.nn import Conv2d, CrossEntropyLoss, Linear, ReLU, Sequential  # noqa: E402
 from dlbook.optim import SGD  # noqa: E402
+from dlbook.twins import to_torch, torch_optimizer_like  # noqa: E402
 
 torch.set_num_threads(ARGS.threads)
 
@@ -64,18 +65,12 @@ def report(label, numpy_s, torch_s, what_agrees, error):
           f"({what_agrees} agree to {error:.0e}), ratio {numpy_s / torch_s:.2f}x", flush=True)
 
 
-def load_weights(scratch, twin):
-    """Give the torch twin the scratch model's starting weights, by torch's parameter names."""
-    twin.load_state_dict({k: torch.from_numpy(v) for k, v in scratch.state_dict().items()})
-
-
 def mlp_case(rng, repeats, batch=128, lr=0.1):
     # The first layer's input is data: neither side computes its gradient (torch skips it too).
     model = Sequential(Linear(784, 256, rng=rng, input_grad=False), ReLU(), Linear(256, 10, rng=rng))
     loss_fn, optimizer = CrossEntropyLoss(), SGD(model.parameters(), lr=lr)
-    twin = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
-    load_weights(model, twin)
-    twin_loss, twin_optimizer = torch.nn.CrossEntropyLoss(), torch.optim.SGD(twin.parameters(), lr=lr)
+    twin = to_torch(model)                         # same layers and starting weights
+    twin_loss, twin_optimizer = to_torch(loss_fn), torch_optimizer_like(optimizer, twin)
 
     x = rng.standard_normal((batch, 784)).astype(np.float32)
     labels = rng.integers(0, 10, size=batch)
@@ -104,8 +99,7 @@ def mlp_case(rng, repeats, batch=128, lr=0.1):
 
 def conv_case(rng, repeats, name, c_in, c_out, size, padding, batch=64, kernel=5):
     layer = Conv2d(c_in, c_out, kernel, padding=padding, rng=rng)
-    twin = torch.nn.Conv2d(c_in, c_out, kernel, padding=padding)
-    load_weights(layer, twin)
+    twin = to_torch(layer)
     x = rng.standard_normal((batch, c_in, size, size)).astype(np.float32)
     out_size = size + 2 * padding - kernel + 1
     upstream = rng.standard_normal((batch, c_out, out_size, out_size)).astype(np.float32)

@@ -8,7 +8,7 @@ import numpy as np
 FLOAT_DTYPES = (np.float32, np.float64)
 
 
-def check_float_array(x, name: str, ndim=None, last_dim=None, dim1=None) -> np.ndarray:
+def check_float_array(x, name: str, ndim=None, last_dim=None) -> np.ndarray:
     """Return ``x`` as an ndarray if it is float32/float64 with the expected rank and sizes."""
     if not isinstance(x, np.ndarray):
         raise ValueError(f"{name}: expected a NumPy array, got {type(x).__name__}")
@@ -21,8 +21,6 @@ def check_float_array(x, name: str, ndim=None, last_dim=None, dim1=None) -> np.n
             raise ValueError(f"{name}: expected a {form} array, got shape {x.shape}")
     if last_dim is not None and x.shape[-1] != last_dim:
         raise ValueError(f"{name}: expected last dimension {last_dim}, got shape {x.shape}")
-    if dim1 is not None and x.shape[1] != dim1:
-        raise ValueError(f"{name}: expected {dim1} channels/features in dimension 1, got shape {x.shape}")
     if x.size == 0:
         raise ValueError(f"{name}: expected a non-empty array, got shape {x.shape}")
     return x
@@ -57,12 +55,34 @@ def check_positive_float(value, name: str, allow_zero: bool = False) -> float:
     return float(value)
 
 
-def check_probability(value, name: str) -> float:
-    """A drop probability: 0 <= p < 1."""
+def check_unit_interval(value, name: str, what: str = "a number") -> float:
+    """A number in [0, 1): a decay factor (momentum, a beta) or, with ``what``, a probability."""
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if not ok or not 0.0 <= value < 1.0:
-        raise ValueError(f"{name}: expected a probability in [0, 1), got {value!r}")
+        raise ValueError(f"{name}: expected {what} in [0, 1), got {value!r}")
     return float(value)
+
+
+def check_probability(value, name: str) -> float:
+    """A drop probability: 0 <= p < 1."""
+    return check_unit_interval(value, name, what="a probability")
+
+
+def check_bool(value, name: str) -> bool:
+    """A switch such as ``bias``: True or False (NumPy's bool too), not 0/1 or a string."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name}: expected True or False, got {value!r}")
+    return bool(value)
+
+
+def check_rng(rng) -> np.random.Generator:
+    """A NumPy Generator; None means a fixed seed (0), so that runs are reproducible."""
+    if rng is None:
+        return np.random.default_rng(0)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng: expected a numpy.random.Generator (np.random.default_rng(seed)), "
+                         f"got {type(rng).__name__}")
+    return rng
 
 
 def check_dtype(dtype, name: str = "dtype") -> np.dtype:

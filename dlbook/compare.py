@@ -58,7 +58,7 @@ class TwinReport:
     numpy_times: list = field(default_factory=list)   # seconds per forward+backward
     torch_times: list = field(default_factory=list)
 
-    # ----- the numbers, by the names chapters use
+    # ----- the headline numbers, by name
     @property
     def output_max_abs(self) -> float:
         return self.output.max_abs
@@ -68,16 +68,8 @@ class TwinReport:
         return self.output.rel
 
     @property
-    def input_grad_max_abs(self) -> float:
-        return self.input_grad.max_abs
-
-    @property
     def input_grad_rel(self) -> float:
         return self.input_grad.rel
-
-    @property
-    def param_grad_rel(self) -> dict:
-        return {name: d.rel for name, d in self.param_grads.items()}
 
     @property
     def numpy_time(self) -> float:
@@ -102,10 +94,6 @@ class TwinReport:
         rows += [(f"grad {name}", d) for name, d in self.param_grads.items()]
         rows += [(f"buffer {name}", d) for name, d in self.buffers.items()]
         return rows
-
-    def worst(self) -> float:
-        """The largest relative error over everything compared, roundoff-level gradients aside."""
-        return _worst([d for _, d in self.rows()])
 
     def agree(self, rtol: float | None = None) -> bool:
         """True if every relative error is below ``rtol`` (default: 1e-10 in float64, 1e-5 in float32).
@@ -135,13 +123,6 @@ class TwinReport:
         return (f"forward+backward, median of {len(self.numpy_times)}: NumPy (cpu) "
                 f"{format_time(self.numpy_time)}, torch ({self.device}) {format_time(self.torch_time)}; "
                 f"NumPy/torch time ratio {ratio:.2f}")
-
-    def details(self) -> str:
-        """Every difference at full precision (varies with the machine: an nbval-ignored cell)."""
-        lines = [f"{'quantity':<28} {'rel. error':>11} {'max abs diff':>13}"]
-        lines += [f"{q:<28} {d.rel:11.3e} {d.max_abs:13.3e}" + ("  (both ~0: roundoff)" if d.negligible else "")
-                  for q, d in self.rows()]
-        return "\n".join(lines)
 
 
 def _line(cells, widths) -> str:
@@ -221,13 +202,6 @@ def _full_precision_cuda(torch, device):
         torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
 
 
-def _synchronize(torch, device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    elif device.type == "mps":
-        torch.mps.synchronize()
-
-
 def _model_device(torch, model):
     for t in list(model.parameters()) + list(model.buffers()):
         return t.device
@@ -248,7 +222,7 @@ def side_by_side(scratch, x, torch_model=None, upstream=None, loss=None, target=
     """
     import torch
 
-    from dlbook.device import get_device
+    from dlbook.device import get_device, synchronize
     from dlbook.nn.module import Module
     from dlbook.twins import _loss_to_torch, _module_dtype, to_torch
 
@@ -283,11 +257,11 @@ def side_by_side(scratch, x, torch_model=None, upstream=None, loss=None, target=
             torch_model.to(device)
         device = _model_device(torch, torch_model)
     torch_dtype = torch.float64 if dtype == np.float64 else torch.float32
-    wrong = [n for n, p in torch_model.named_parameters() if p.dtype != torch_dtype]
+    torch_params = dict(torch_model.named_parameters())
+    wrong = [n for n, p in torch_params.items() if p.dtype != torch_dtype]
     if wrong:
         raise ValueError(f"torch_model: expected {torch_dtype} parameters (the dtype of x), "
-                         f"but {wrong[0]!r} is {dict(torch_model.named_parameters())[wrong[0]].dtype}")
-    torch_params = dict(torch_model.named_parameters())
+                         f"but {wrong[0]!r} is {torch_params[wrong[0]].dtype}")
     missing = [n for n, _ in scratch.named_parameters() if n not in torch_params]
     if missing:
         raise ValueError(f"torch_model: has no parameter named {missing[0]!r} (the scratch model's names "
@@ -327,7 +301,7 @@ def side_by_side(scratch, x, torch_model=None, upstream=None, loss=None, target=
         for p in torch_model.parameters():
             p.grad = None
         xt = x_t.detach().clone().requires_grad_(True)
-        _synchronize(torch, device)
+        synchronize(device)
         start = time.perf_counter()
         yt = torch_model(xt)
         value = None
@@ -338,7 +312,7 @@ def side_by_side(scratch, x, torch_model=None, upstream=None, loss=None, target=
             if state["upstream_t"] is None:
                 state["upstream_t"] = torch.as_tensor(state["upstream"], device=device)
             yt.backward(state["upstream_t"])
-        _synchronize(torch, device)
+        synchronize(device)
         return time.perf_counter() - start, yt, xt.grad, value
 
     numpy_times, torch_times = [], []

@@ -58,6 +58,28 @@ def get_device():
     return torch.device("cpu")
 
 
+def synchronize(device) -> None:
+    """Wait until ``device`` has finished its queued work: GPU calls return before the work is
+    done, so a timer read without this measures only the launch."""
+    import torch
+
+    device = torch.device(device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def device_label(device) -> str:
+    """The device as printed in the book: ``cpu``, or ``cuda`` with the GPU's name."""
+    import torch
+
+    device = torch.device(device)
+    if device.type == "cuda":
+        return f"{device} ({torch.cuda.get_device_name(device)})"
+    return str(device)
+
+
 def use_exact_float32() -> None:
     """Switch TensorFloat-32 off for CUDA matrix products and cuDNN convolutions.
 
@@ -94,10 +116,6 @@ def describe_environment() -> str:
 
     import dlbook
 
-    device = get_device()
-    where = str(device)
-    if device.type == "cuda":
-        where += f" ({torch.cuda.get_device_name(device)})"
     return (f"dlbook {dlbook.__version__} | Python {platform.python_version()} | "
-            f"NumPy {numpy.__version__} | torch {torch.__version__} | device {where} | "
+            f"NumPy {numpy.__version__} | torch {torch.__version__} | device {device_label(get_device())} | "
             f"scale {scale()}")

@@ -12,6 +12,8 @@ import numbers
 import matplotlib as mpl
 import numpy as np
 
+from dlbook._validate import check_positive_int
+
 # Okabe–Ito palette: distinguishable with every common colour-vision deficiency, and in greyscale.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 
@@ -80,12 +82,16 @@ def mark_divergence(ax, values, threshold: float = DIVERGENCE_THRESHOLD, steps=N
     if k is None:
         return None
     step = int(np.asarray(steps).reshape(-1)[k]) if steps is not None else k
+    _label_divergence(ax, step, label)
+    return step
+
+
+def _label_divergence(ax, step: int, label=None) -> None:
     earlier = sum(1 for t in ax.texts if t.get_gid() == DIVERGENCE_GID)
     text = f"diverged at step {step}" if label is None else f"{label}: diverged at step {step}"
     ax.text(0.5, 0.92 - DIVERGENCE_LABEL_STEP * earlier, text, transform=ax.transAxes, ha="center",
             va="top", color=COLORS["diverged"], fontweight="bold", gid=DIVERGENCE_GID,
             bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": COLORS["diverged"]})
-    return step
 
 
 def loss_curve(ax, losses, label=None, steps=None, log: bool = False, color=None,
@@ -106,7 +112,7 @@ def loss_curve(ax, losses, label=None, steps=None, log: bool = False, color=None
     keep = values.size if k is None else k
     ax.plot(x[:keep], values[:keep], label=label, color=color)
     if k is not None:
-        mark_divergence(ax, values, threshold, steps=x, label=label)
+        _label_divergence(ax, int(x[k]), label)
         if keep == 0:  # nothing finite to draw: keep a sensible frame rather than an empty one
             ax.set_xlim(x[0], x[-1] if x.size > 1 else x[0] + 1)
     if log and keep > 0 and np.all(values[:keep] > 0):
@@ -153,7 +159,7 @@ def path_2d(ax, points, label=None, color=None, threshold: float = DIVERGENCE_TH
     keep = pts.shape[0] if k is None else k
     ax.plot(pts[:keep, 0], pts[:keep, 1], "-o", markersize=3, label=label, color=color)
     if k is not None:
-        mark_divergence(ax, size, threshold, label=label)
+        _label_divergence(ax, k, label)
     if label is not None:
         ax.legend()
     return k
@@ -171,8 +177,7 @@ def show_images(images, ncols: int = 8, titles=None, cmap: str = "gray", size: f
         imgs = imgs[:, 0]
     if imgs.ndim not in (3, 4) or imgs.shape[0] == 0:
         raise ValueError(f"images: expected (n, H, W), (n, 1, H, W) or (n, H, W, 3), got shape {imgs.shape}")
-    if not isinstance(ncols, numbers.Integral) or ncols < 1:
-        raise ValueError(f"ncols: expected an integer >= 1, got {ncols!r}")
+    ncols = check_positive_int(ncols, "ncols")
     n = imgs.shape[0]
     if titles is not None and len(titles) != n:
         raise ValueError(f"titles: expected {n} titles (one per image), got {len(titles)}")

@@ -11,13 +11,12 @@ torch has no Residual or Maxout module, so ``TorchResidual`` and ``TorchMaxout``
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import torch
 from torch import nn as tnn
 
 from dlbook import nn as dnn
+from dlbook._validate import check_positive_int
 from dlbook.nn.module import Module as ScratchModule
 
 _TORCH_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
@@ -43,12 +42,10 @@ class TorchMaxout(tnn.Module):
 
     def __init__(self, in_features: int, out_features: int, pieces: int = 2):
         super().__init__()
-        for name, value in (("in_features", in_features), ("out_features", out_features), ("pieces", pieces)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name}: expected an integer >= 1, got {value!r}")
-        self.out_features = int(out_features)
-        self.pieces = int(pieces)
-        self.linear = tnn.Linear(int(in_features), self.out_features * self.pieces)
+        in_features = check_positive_int(in_features, "in_features")
+        self.out_features = check_positive_int(out_features, "out_features")
+        self.pieces = check_positive_int(pieces, "pieces")
+        self.linear = tnn.Linear(in_features, self.out_features * self.pieces)
 
     def forward(self, x):
         z = self.linear(x).unflatten(-1, (self.out_features, self.pieces))
@@ -304,27 +301,6 @@ def _read_state(module) -> dict:
     raise ValueError(f"expected a dlbook.nn Module or a torch.nn.Module, got {type(module).__name__}")
 
 
-def _write_scratch(module: ScratchModule, state: dict) -> None:
-    params = dict(module.named_parameters())
-    owners = {}
-    for mod_name, mod in module.named_modules():
-        for b in mod._buffers:
-            owners[f"{mod_name}.{b}" if mod_name else b] = (mod, b)
-    for name, value in state.items():
-        if name in params:
-            p = params[name]
-            p.data = np.array(value, dtype=p.data.dtype, copy=True)
-            p.zero_grad()
-        else:
-            mod, attr = owners[name]
-            old = getattr(mod, attr)
-            if isinstance(old, np.ndarray) or isinstance(old, np.generic):
-                new = np.array(value, dtype=np.asarray(old).dtype, copy=True)
-            else:  # a Python scalar, e.g. an int batch counter: keep its type
-                new = type(old)(np.asarray(value).item())
-            object.__setattr__(mod, attr, new)
-
-
 def _write_torch(module: tnn.Module, state: dict) -> None:
     targets = module.state_dict()  # tensors that share storage with the parameters and buffers
     with torch.no_grad():
@@ -351,7 +327,7 @@ def copy_weights(src, dst) -> None:
             raise ValueError(f"copy_weights: parameter {name!r} has shape {np.shape(value)} in src "
                              f"but {np.shape(target[name])} in dst")
     if isinstance(dst, ScratchModule):
-        _write_scratch(dst, source)
+        dst.load_state_dict(source)   # names and shapes checked above; casts to dst's dtypes
     else:
         _write_torch(dst, source)
 

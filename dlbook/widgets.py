@@ -44,6 +44,8 @@ import struct
 
 import numpy as np
 
+from dlbook._validate import check_positive_int
+
 MODE_ENV = "DLBOOK_WIDGETS"  # "static": never build the live widget (set by dlbook.execute)
 WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -95,12 +97,6 @@ def _check_range(low, high, kind: str):
     return low, high
 
 
-def _check_count(value, name: str, minimum: int = 2) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _check_label(label):
     if label is not None and not (isinstance(label, str) and label.strip()):
         raise ValueError(f"label: expected a non-empty string shown next to the slider, got {label!r}")
@@ -133,7 +129,7 @@ class LogSlider(Knob):
         low, high = _check_range(low, high, "LogSlider")
         if low <= 0:
             raise ValueError(f"LogSlider low: expected a number > 0 (log scale), got {low!r}")
-        steps = _check_count(steps, "LogSlider steps")
+        steps = check_positive_int(steps, "LogSlider steps", minimum=2)
         self.low, self.high, self.steps = low, high, steps
         exponents = np.linspace(math.log10(low), math.log10(high), steps)
         self.values = tuple(_tidy(10.0 ** e) for e in exponents)
@@ -168,7 +164,7 @@ class IntSlider(Knob):
                 raise ValueError(f"IntSlider {arg}: expected an integer, got {value!r}")
         if not low < high:
             raise ValueError(f"IntSlider: expected low < high, got low={low!r}, high={high!r}")
-        step = _check_count(step, "IntSlider step", minimum=1)
+        step = check_positive_int(step, "IntSlider step")
         if (high - low) % step:
             raise ValueError(f"IntSlider step: expected a divisor of high - low = {high - low}, got {step}")
         self.low, self.high, self.step = int(low), int(high), step
@@ -197,7 +193,7 @@ class FloatSlider(Knob):
     def __init__(self, low, high, default=None, steps: int = 11, label=None):
         self.label = _check_label(label)
         low, high = _check_range(low, high, "FloatSlider")
-        steps = _check_count(steps, "FloatSlider steps")
+        steps = check_positive_int(steps, "FloatSlider steps", minimum=2)
         self.low, self.high, self.steps = low, high, steps
         self.values = tuple(_tidy(v) for v in np.linspace(low, high, steps))
         self.labels = tuple(f"{v:.3g}" for v in self.values)
@@ -334,7 +330,7 @@ class SliderFigure:
         self.frame_dpi = _check_number(frame_dpi, "frame_dpi")
         if not 10 <= self.frame_dpi <= 200:
             raise ValueError(f"frame_dpi: expected a resolution between 10 and 200 dpi, got {frame_dpi!r}")
-        self.max_frames = _check_count(max_frames, "max_frames", minimum=1)
+        self.max_frames = check_positive_int(max_frames, "max_frames")
         self.continuous_update = bool(continuous_update)
         self.n_frames = math.prod(len(k) for k in self.knobs.values())
         if self.n_frames > self.max_frames:
@@ -456,7 +452,6 @@ class SliderFigure:
         for w in controls.values():
             w.observe(redraw, names="value")
         self._redraw = redraw
-        self._controls = controls
         self._widget = ipywidgets.VBox([ipywidgets.HBox(list(controls.values())), out])
         return self._widget
 

@@ -10,7 +10,6 @@ from dlbook.nn import Parameter
 from dlbook.optim import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
 from dlbook.optim.test_functions import Quadratic, Rosenbrock
 
-torch.set_num_threads(1)
 TOL64 = 1e-12
 
 # name -> (scratch optimiser, torch optimiser, lr on Rosenbrock, lr on the small network)

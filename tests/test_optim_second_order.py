@@ -13,7 +13,6 @@ from dlbook.optim.quasi_newton import (armijo_line_search, bfgs_update, dfp_upda
                                        wolfe_line_search)
 from dlbook.optim.test_functions import Quadratic, Rosenbrock, Saddle
 
-torch.set_num_threads(1)
 FUNCTIONS = [Quadratic(condition=20.0, angle=0.4), Rosenbrock(), Saddle(c=0.5)]
 
 

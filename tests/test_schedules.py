@@ -7,7 +7,6 @@ from dlbook.nn import Parameter
 from dlbook.optim import SGD, Adam, CosineAnnealingLR, ExponentialLR, StepLR
 from dlbook.optim.test_functions import Quadratic
 
-torch.set_num_threads(1)
 EPOCHS = 30
 
 # (our scheduler, torch's scheduler, keyword arguments shared by both)

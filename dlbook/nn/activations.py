@@ -10,9 +10,8 @@ import numbers
 
 import numpy as np
 
-from .._validate import check_dtype, check_float_array, check_positive_int
+from .._validate import check_dtype, check_float_array, check_grad_out, check_input_dtype, check_positive_int
 from .linear import Linear
-from .._validate import check_grad_out, check_input_dtype
 from .module import Module, Parameter
 
 

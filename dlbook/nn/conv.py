@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_dtype, check_pair, check_positive_int
+from .._validate import (check_bool, check_dtype, check_grad_out, check_input_dtype, check_pair,
+                         check_positive_int)
 from .im2col import check_nchw, col2im, conv_output_size, im2col
 from .init import get_initializer
-from .._validate import check_grad_out, check_input_dtype
 from .module import Module, Parameter
 
 
@@ -35,8 +35,7 @@ class Conv2d(Module):
         self.kernel_size = check_pair(kernel_size, "kernel_size")
         self.stride = check_pair(stride, "stride")
         self.padding = check_pair(padding, "padding", minimum=0)
-        if not isinstance(bias, (bool, np.bool_)):
-            raise ValueError(f"bias: expected True or False, got {bias!r}")
+        check_bool(bias, "bias")
         dtype = check_dtype(dtype)
         shape = (self.out_channels, self.in_channels) + self.kernel_size
         self.weight = Parameter(get_initializer(init)(shape, rng, dtype))

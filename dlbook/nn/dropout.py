@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_float_array, check_probability
-from .._validate import check_grad_out
+from .._validate import check_float_array, check_grad_out, check_probability, check_rng
 from .module import Module
 
 
@@ -20,12 +19,7 @@ class Dropout(Module):
     def __init__(self, p=0.5, rng=None):
         super().__init__()
         self.p = check_probability(p, "p")
-        if rng is None:
-            rng = np.random.default_rng(0)
-        if not isinstance(rng, np.random.Generator):
-            raise ValueError(f"rng: expected a numpy.random.Generator (np.random.default_rng(seed)), "
-                             f"got {type(rng).__name__}")
-        self.rng = rng
+        self.rng = check_rng(rng)
         self._scaled_mask = None
         self._x_shape = self._dtype = None
 

@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from .._validate import check_dtype, check_positive_float
+from .._validate import check_dtype, check_positive_float, check_rng
 
 
 def fan_in_fan_out(shape) -> tuple[int, int]:
@@ -38,7 +38,7 @@ def xavier_uniform(shape, rng=None, dtype=np.float32, gain: float = 1.0) -> np.n
     gain = check_positive_float(gain, "gain")
     fan_in, fan_out = fan_in_fan_out(shape)
     bound = gain * np.sqrt(6.0 / (fan_in + fan_out))
-    rng, dtype = _check_rng(rng), check_dtype(dtype)
+    rng, dtype = check_rng(rng), check_dtype(dtype)
     return rng.uniform(-bound, bound, size=tuple(shape)).astype(dtype)
 
 
@@ -82,7 +82,7 @@ def get_initializer(init):
 
     def checked(shape, rng=None, dtype=np.float32):
         dtype = check_dtype(dtype)
-        values = np.asarray(init(shape, _check_rng(rng), dtype))
+        values = np.asarray(init(shape, check_rng(rng), dtype))
         if values.shape != tuple(shape):
             raise ValueError(f"init: the callable returned shape {values.shape}, expected {tuple(shape)}")
         return values.astype(dtype)
@@ -91,17 +91,9 @@ def get_initializer(init):
 
 
 def _normal(shape, std, rng, dtype) -> np.ndarray:
-    rng, dtype = _check_rng(rng), check_dtype(dtype)
+    rng, dtype = check_rng(rng), check_dtype(dtype)
     return (std * rng.standard_normal(tuple(shape))).astype(dtype)
 
-
-def _check_rng(rng) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng(0)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: expected a numpy.random.Generator (np.random.default_rng(seed)), "
-                         f"got {type(rng).__name__}")
-    return rng
 
 
 def _check_shape(shape) -> tuple[int, ...]:

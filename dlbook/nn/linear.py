@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_dtype, check_float_array, check_grad_out, check_input_dtype, check_positive_int
+from .._validate import (check_bool, check_dtype, check_float_array, check_grad_out, check_input_dtype,
+                         check_positive_int)
 from .init import get_initializer
 from .module import Module, Parameter
 
@@ -23,17 +24,14 @@ class Linear(Module):
         super().__init__()
         self.in_features = check_positive_int(in_features, "in_features")
         self.out_features = check_positive_int(out_features, "out_features")
-        if not isinstance(bias, (bool, np.bool_)):
-            raise ValueError(f"bias: expected True or False, got {bias!r}")
+        check_bool(bias, "bias")
         dtype = check_dtype(dtype)
         self.weight = Parameter(get_initializer(init)((self.out_features, self.in_features), rng, dtype))
         if bias:
             self.bias = Parameter(np.zeros(self.out_features, dtype=dtype))
         else:
             self.bias = None
-        if not isinstance(input_grad, (bool, np.bool_)):
-            raise ValueError(f"input_grad: expected True or False, got {input_grad!r}")
-        self.input_grad = bool(input_grad)
+        self.input_grad = check_bool(input_grad, "input_grad")
         self._x = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:

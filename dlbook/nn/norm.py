@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_dtype, check_float_array, check_positive_float, check_positive_int
-from .._validate import check_grad_out, check_input_dtype
+from .._validate import (check_dtype, check_float_array, check_grad_out, check_input_dtype,
+                         check_positive_float, check_positive_int)
 from .module import Module, Parameter
 
 

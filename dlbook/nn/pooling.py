@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_float_array, check_pair
+from .._validate import check_float_array, check_grad_out, check_pair
 from .im2col import check_nchw, col2im, conv_output_size, im2col
-from .._validate import check_grad_out
 from .module import Module
 
 

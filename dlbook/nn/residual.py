@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_float_array
-from .._validate import check_grad_out
+from .._validate import check_float_array, check_grad_out
 from .module import Module
 
 

@@ -14,19 +14,9 @@ then ``nan`` silently (overflow warnings are switched off inside ``step``). Chec
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from .._validate import check_positive_float
-
-
-def check_unit_interval(value, name: str) -> float:
-    """A decay factor such as momentum or a beta: a number in [0, 1)."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if not ok or not 0.0 <= value < 1.0:
-        raise ValueError(f"{name}: expected a number in [0, 1), got {value!r}")
-    return float(value)
+from .._validate import FLOAT_DTYPES, check_positive_float, check_unit_interval
 
 
 def check_params(params) -> list:
@@ -44,7 +34,7 @@ def check_params(params) -> list:
         if not isinstance(data, np.ndarray) or not hasattr(p, "grad"):
             raise ValueError(f"params[{i}]: expected a Parameter with .data and .grad arrays, "
                              f"got {type(p).__name__}")
-        if data.dtype.type not in (np.float32, np.float64):
+        if data.dtype.type not in FLOAT_DTYPES:
             raise ValueError(f"params[{i}]: expected float32 or float64 data, got {data.dtype}")
     if len({id(p) for p in params}) != len(params):
         raise ValueError("params: the same Parameter appears more than once")
@@ -117,7 +107,9 @@ class SGD(Optimizer):
         if self.weight_decay != 0.0:
             g = g + self.weight_decay * p.data
         if self.momentum != 0.0:
-            b = state.setdefault("momentum_buffer", np.zeros_like(p.data))
+            if "momentum_buffer" not in state:   # not setdefault: it would allocate on every step
+                state["momentum_buffer"] = np.zeros_like(p.data)
+            b = state["momentum_buffer"]
             b *= self.momentum
             b += g
             g = g + self.momentum * b if self.nesterov else b
@@ -156,7 +148,9 @@ class AdaGrad(Optimizer):
         self.eps = check_positive_float(eps, "eps")
 
     def update(self, p, g, state):
-        S = state.setdefault("sum", np.zeros_like(p.data))
+        if "sum" not in state:
+            state["sum"] = np.zeros_like(p.data)
+        S = state["sum"]
         S += g * g
         p.data -= self.lr * (g / (np.sqrt(S) + self.eps))
 
@@ -176,7 +170,9 @@ class RMSprop(Optimizer):
         self.eps = check_positive_float(eps, "eps")
 
     def update(self, p, g, state):
-        S = state.setdefault("square_avg", np.zeros_like(p.data))
+        if "square_avg" not in state:
+            state["square_avg"] = np.zeros_like(p.data)
+        S = state["square_avg"]
         S *= self.alpha
         S += (1.0 - self.alpha) * (g * g)
         p.data -= self.lr * (g / (np.sqrt(S) + self.eps))
