@@ -119,3 +119,21 @@ def describe_environment() -> str:
     return (f"dlbook {dlbook.__version__} | Python {platform.python_version()} | "
             f"NumPy {numpy.__version__} | torch {torch.__version__} | device {device_label(get_device())} | "
             f"scale {scale()}")
+
+
+SEED_ENV = "DLBOOK_SEED"
+
+
+def base_seed() -> int:
+    """The chapter's base random seed: ``DLBOOK_SEED`` (a non-negative integer), default 0.
+
+    Committed outputs use 0. Every checked claim (:mod:`dlbook.claims`) must hold for other seeds
+    too: run a chapter with ``DLBOOK_SEED=1``, ``2``, ... before committing it. Experiments over
+    several seeds use ``base_seed() + k`` for k = 0, 1, ...
+    """
+    value = os.environ.get(SEED_ENV, "").strip()
+    if value == "":
+        return 0
+    if not value.isdigit():
+        raise ValueError(f"{SEED_ENV}: expected a non-negative integer, got {os.environ[SEED_ENV]!r}")
+    return int(value)

@@ -6,7 +6,12 @@ the working directory and a fixed environment: one thread for BLAS and torch, a 
 ``DLBOOK_WIDGETS=static`` (sliders store their frames, no live widget), and no widget state is
 written into the notebook, so the website never loads widget JavaScript from a CDN. Execution
 timestamps are not recorded, so re-running an unchanged chapter gives an unchanged file.
-Prints the time each notebook took; exits non-zero if any failed.
+Prints the wall-clock and kernel CPU seconds each notebook took (the CPU seconds of a one-thread
+kernel estimate its time on an idle machine); exits non-zero if any failed.
+
+``--seed N`` runs with ``DLBOOK_SEED=N`` (see :func:`dlbook.device.base_seed`) and ``--output-dir``
+writes the executed copies there instead of in place: that is how a chapter's checked claims are
+tried with other seeds without touching the committed outputs.
 """
 from __future__ import annotations
 
@@ -58,6 +63,21 @@ def normalise_metadata(nb) -> None:
         cell.get("metadata", {}).pop("execution", None)
 
 
+def _kernel_cpu_seconds(km) -> float | None:
+    """CPU seconds (user + system) the kernel process has used so far, or None if unknown."""
+    try:
+        import psutil
+
+        pid = km.provisioner.process.pid
+        times = psutil.Process(pid).cpu_times()
+        return times.user + times.system + times.children_user + times.children_system
+    except Exception:  # no psutil, a remote provisioner, a kernel already gone
+        return None
+
+
+LAST_CPU_SECONDS: dict = {}  # path -> kernel CPU seconds of its last execution (None if unknown)
+
+
 def execute_notebook(path: Path, timeout: int = 600, output: Path | None = None,
                      extra_env: dict | None = None) -> float:
     """Run one notebook and save it with its outputs; return the seconds it took.
@@ -83,6 +103,7 @@ def execute_notebook(path: Path, timeout: int = 600, output: Path | None = None,
         client.execute(cwd=str(path.parent), env=env)
     finally:
         seconds = time.perf_counter() - start
+        LAST_CPU_SECONDS[path] = _kernel_cpu_seconds(km) if km.has_kernel else None
         if km.has_kernel:  # nbclient leaves a kernel manager it was given running
             km.shutdown_kernel(now=False)
     normalise_metadata(nb)
@@ -95,7 +116,16 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dlbook.execute", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: book/*.ipynb)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (default 600)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="run with DLBOOK_SEED=SEED (claims must hold for every seed)")
+    parser.add_argument("--output-dir", type=Path, default=None,
+                        help="write the executed notebooks here instead of in place")
     args = parser.parse_args(argv)
+    if args.seed is not None and args.seed < 0:
+        parser.error(f"--seed: expected a non-negative integer, got {args.seed}")
+    extra_env = {} if args.seed is None else {"DLBOOK_SEED": str(args.seed)}
+    if args.output_dir is not None:
+        args.output_dir.mkdir(parents=True, exist_ok=True)
     notebooks = args.notebooks or default_notebooks()
     missing = [str(p) for p in notebooks if not Path(p).is_file()]
     if missing:
@@ -105,13 +135,16 @@ def main(argv=None) -> int:
     for path in notebooks:
         print(f"{str(path):<40}", end=" ", flush=True)
         try:
-            seconds = execute_notebook(path, timeout=args.timeout)
+            output = None if args.output_dir is None else args.output_dir / Path(path).name
+            seconds = execute_notebook(path, timeout=args.timeout, output=output,
+                                       extra_env=extra_env)
         except Exception as err:  # report every failing notebook, then fail
             failed.append(str(path))
             print(f"FAILED: {type(err).__name__}: {str(err).strip().splitlines()[-1] if str(err).strip() else ''}")
             continue
         total += seconds
-        print(f"{seconds:7.1f} s")
+        cpu = LAST_CPU_SECONDS.get(Path(path).resolve())
+        print(f"{seconds:7.1f} s" + ("" if cpu is None else f"   (kernel CPU {cpu:6.1f} s)"))
     print(f"{'total':<40} {total:7.1f} s")
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
