@@ -314,10 +314,17 @@ _SCRUBBER_JS = """(function () {
 })();"""
 
 
+# Frames are shown at their natural size, so text keeps the size the book style gives it (10 pt
+# at 100 dpi, about 14 px); a frame wider than this would be scaled down to the article column
+# and its tick labels would become unreadable, so it is refused.
+DEFAULT_FRAME_DPI = 100
+MAX_FRAME_WIDTH_PX = 760
+
+
 class SliderFigure:
     """What :func:`slider_figure` returns: display it (end a cell with it) to see the sliders."""
 
-    def __init__(self, draw, knobs: dict, frame_dpi=80, max_frames: int = 100, continuous_update: bool = False):
+    def __init__(self, draw, knobs: dict, frame_dpi=DEFAULT_FRAME_DPI, max_frames: int = 100, continuous_update: bool = False):
         if not callable(draw):
             raise ValueError(f"draw: expected a function of the knobs that returns a matplotlib Figure, got {draw!r}")
         if not knobs:
@@ -383,10 +390,37 @@ class SliderFigure:
                     frames.append(_figure_to_png(fig, self.frame_dpi))
                 finally:
                     plt.close(fig)
+                self._check_frame_width(frames[-1], values)
             self._frames = frames
         return self._frames
 
+    def _check_frame_width(self, png: bytes, values: dict) -> None:
+        width, _ = png_size(png)
+        if width > MAX_FRAME_WIDTH_PX:
+            raise ValueError(
+                f"draw: the frame for {values} is {width} px wide at {self.frame_dpi:g} dpi, over "
+                f"{MAX_FRAME_WIDTH_PX} px: the website would shrink it and its text would be "
+                f"unreadable; make the figure at most {MAX_FRAME_WIDTH_PX / self.frame_dpi:.1f} "
+                "inches wide (figsize)")
+
     # ---- the static view
+    def preview_html(self) -> str:
+        """The default frame alone, for a live kernel: the live sliders are right above it, so the
+        other frames need not be computed (one draw instead of ``n_frames``)."""
+        fig = self.figure()
+        try:
+            png = _figure_to_png(fig, self.frame_dpi)
+        finally:
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+        width, height = png_size(png)
+        alt = ", ".join(f"{knob.label or name} = {knob.labels[knob.default_index]}"
+                        for name, knob in self.knobs.items())
+        return (f'<img class="dlbook-slider-frame" src="data:image/png;base64,'
+                f'{base64.b64encode(png).decode("ascii")}" alt="{html.escape(alt)}" '
+                f'width="{width}" height="{height}" style="max-width:100%;height:auto">')
+
     def html(self) -> str:
         """The kernel-free slider: the default frame, one range input per knob, inline JavaScript."""
         frames = self.frames
@@ -402,7 +436,8 @@ class SliderFigure:
             controls.append(
                 f'<label style="display:inline-flex;align-items:center;gap:0.4em;margin-right:1.2em">{label} '
                 f'<input class="dlbook-slider-input" type="range" min="0" max="{len(knob) - 1}" step="1" '
-                f'value="{knob.default_index}" aria-label="{label}" data-knob="{html.escape(name)}"> '
+                f'value="{knob.default_index}" aria-label="{label}" data-knob="{html.escape(name)}" '
+                f'style="width:min(16em,55vw)"> '
                 f'<output class="dlbook-slider-value">{html.escape(knob.labels[knob.default_index])}</output></label>')
         default_png = base64.b64encode(frames[default]).decode("ascii")
         return (f'<div class="dlbook-slider" data-frame="{default}" data-frames="{len(frames)}">\n'
@@ -466,11 +501,13 @@ class SliderFigure:
                 "data": {"image/png": base64.b64encode(buf.getvalue()).decode("ascii"), "text/plain": repr(fig)}}
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {"text/plain": repr(self), "text/html": self.html()}
         if live_kernel():
+            # A reader's kernel draws only what the reader asks for: the live sliders, plus the
+            # default frame as the fallback view for a notebook saved and reopened without kernel.
             w = self.widget()
-            bundle[WIDGET_VIEW_MIME] = {"version_major": 2, "version_minor": 0, "model_id": w.model_id}
-        return bundle
+            return {"text/plain": repr(self), "text/html": self.preview_html(),
+                    WIDGET_VIEW_MIME: {"version_major": 2, "version_minor": 0, "model_id": w.model_id}}
+        return {"text/plain": repr(self), "text/html": self.html()}
 
 
 def live_kernel() -> bool:
@@ -494,12 +531,13 @@ def live_kernel() -> bool:
     return True
 
 
-def slider_figure(draw, *, frame_dpi=80, max_frames: int = 100, continuous_update: bool = False, **knobs) -> SliderFigure:
+def slider_figure(draw, *, frame_dpi=DEFAULT_FRAME_DPI, max_frames: int = 100, continuous_update: bool = False, **knobs) -> SliderFigure:
     """A figure with sliders: ``draw(**values)`` must return a matplotlib Figure for any knob values.
 
     ``knobs`` maps each argument of ``draw`` to a :class:`LogSlider`, :class:`IntSlider`,
     :class:`FloatSlider` or :class:`Choice`. ``frame_dpi`` sets the resolution of the website's
-    precomputed frames (keep pages light); ``max_frames`` bounds the grid; ``continuous_update``
+    precomputed frames, which the website shows at their natural size (at most
+    ``MAX_FRAME_WIDTH_PX`` wide, so at most 7.6 inches at the default 100 dpi); ``max_frames`` bounds the grid; ``continuous_update``
     redraws the live figure while dragging instead of on release (for draws well under 100 ms).
     """
     return SliderFigure(draw, knobs, frame_dpi=frame_dpi, max_frames=max_frames, continuous_update=continuous_update)

@@ -126,6 +126,30 @@ def test_frame_dpi_sets_the_frame_size():
     assert widgets.png_size(small) == (80, 60) and widgets.png_size(large) == (160, 120)
 
 
+def test_frames_too_wide_for_the_column_are_refused():
+    def wide(n):
+        fig, ax = plt.subplots(figsize=(9, 2))
+        ax.plot(range(n))
+        return fig
+
+    with pytest.raises(ValueError, match=r"draw: the frame .* 900 px wide .* at most 7.6 inches"):
+        slider_figure(wide, n=IntSlider(2, 3)).frames
+    assert len(slider_figure(draw_line, lr=LogSlider(0.1, 1, steps=2)).frames) == 2
+
+
+def test_preview_draws_once_and_shows_the_default_frame():
+    calls = []
+
+    def counted(lr):
+        calls.append(lr)
+        return draw_line(lr)
+
+    sf = slider_figure(counted, lr=LogSlider(0.1, 10, default=1, steps=3))
+    html = sf.preview_html()
+    assert calls == [1.0]
+    assert html.startswith('<img class="dlbook-slider-frame"') and 'alt="lr = 1"' in html
+
+
 def test_grid_over_max_frames_is_refused_before_drawing():
     def draw(lr, depth):
         raise AssertionError("draw must not run for a refused grid")
@@ -352,6 +376,9 @@ def test_in_a_live_kernel_one_output_then_redraws_on_slider_moves():
         assert [m["msg_type"] for m in outputs] == ["execute_result"], [(m["msg_type"], m["content"]) for m in outputs]
         data = outputs[0]["content"]["data"]
         assert set(data) == {"text/plain", "text/html", widgets.WIDGET_VIEW_MIME}
+        # A live kernel draws the default frame only, not the whole grid of static frames.
+        assert "dlbook-slider-data" not in data["text/html"]
+        assert data["text/html"].count("data:image/png;base64,") == 1
         opened = {m["content"]["comm_id"]: m["content"]["data"]["state"] for m in msgs if m["msg_type"] == "comm_open"}
         slider_id = next(cid for cid, state in opened.items() if state.get("_model_name") == "IntSliderModel")
         assert opened[slider_id]["value"] == 3 and opened[slider_id]["min"] == 2
