@@ -1,9 +1,11 @@
 """The standard first code cell of every chapter, and helpers to check or refresh it.
 
 On Colab (or anywhere ``dlbook`` is not importable) the cell pip-installs the dlbook release that
-matches the notebook, ``git+https://github.com/dlbook/dlbook@v<version>``. pip leaves alone the
-torch, numpy, matplotlib and ipywidgets already there, since dlbook's own requirements are ranges
-they satisfy, so no runtime restart is needed. ``DLBOOK_INSTALL_SOURCE`` overrides what is
+matches the notebook, ``git+https://github.com/dlbook/dlbook@v<version>``, with ``--no-deps``: pip
+resolves nothing, so it cannot upgrade a package under the running kernel (a resolver run once
+upgraded jupyter-client through ipywidgets -> notebook -> jupyter-server). What dlbook needs
+(:data:`REQUIREMENTS`) is then checked by :func:`check_requirements`, which names every missing or
+too old package and the one pip command that fixes it, instead of failing later inside a chapter. ``DLBOOK_INSTALL_SOURCE`` overrides what is
 installed (a local checkout, a wheel, a branch): the Colab simulation test uses it. Then the cell
 switches TF32 off on GPUs (``dlbook.device.use_exact_float32()``) and prints the versions and the
 device (``dlbook.device.describe_environment()``).
@@ -29,10 +31,13 @@ import importlib, importlib.util, os, subprocess, sys
 if importlib.util.find_spec("dlbook") is None:
     source = os.environ.get("{env}", "git+{repo}@v{version}")
     print("Installing dlbook from", source)
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    source], check=True)
     importlib.invalidate_caches()
 
-import dlbook.device
+import dlbook.colab, dlbook.device
+
+dlbook.colab.check_requirements()  # names any missing or too old package, and the fix
 
 dlbook.device.use_exact_float32()  # no TF32 on GPUs: torch float32 stays comparable with NumPy's
 print(dlbook.device.describe_environment())'''
@@ -44,6 +49,67 @@ def setup_cell_source(version: str | None = None) -> str:
 
 
 SETUP_CELL = setup_cell_source()
+
+# What dlbook needs at run time, as lowest versions; pyproject.toml's dependencies say the same
+# (tests/test_notebooks_meta.py keeps them equal). Ranges, so Colab's own packages satisfy them.
+REQUIREMENTS = {"numpy": "1.22", "torch": "1.13", "matplotlib": "3.5", "ipywidgets": "7.6",
+                "tqdm": "4.60"}
+
+
+def _version_tuple(version: str) -> tuple:
+    """(2, 13, 0) from "2.13.0+cpu" or "2.13.0rc1": the leading numeric release components."""
+    parts = []
+    for piece in version.split("+")[0].split("."):
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            break
+        parts.append(int(digits))
+        if len(digits) < len(piece):
+            break
+    return tuple(parts)
+
+
+def requirement_problems(installed_version=None) -> list:
+    """``["torch>=1.13 (missing)", "numpy>=1.22 (found 1.21.6)"]`` for what is not satisfied.
+
+    ``installed_version(name)`` returns a version string or None (default: the installed
+    distribution's, via importlib.metadata).
+    """
+    if installed_version is None:
+        from importlib import metadata
+
+        def installed_version(name):
+            try:
+                return metadata.version(name)
+            except metadata.PackageNotFoundError:
+                return None
+
+    problems = []
+    for name, lowest in REQUIREMENTS.items():
+        found = installed_version(name)
+        if found is None:
+            problems.append(f"{name}>={lowest} (missing)")
+        elif _version_tuple(found) < _version_tuple(lowest):
+            problems.append(f"{name}>={lowest} (found {found})")
+    return problems
+
+
+def check_requirements(installed_version=None) -> None:
+    """Raise ImportError naming every missing or too old requirement and the pip command to fix it.
+
+    The setup cell installs dlbook with ``--no-deps`` so that nothing the runtime provides is
+    replaced behind the kernel's back; this is where a missing package is reported instead.
+    """
+    problems = requirement_problems(installed_version)
+    if problems:
+        wanted = " ".join(f"'{p.split(' ')[0]}'" for p in problems)
+        raise ImportError(
+            "dlbook needs " + ", ".join(problems) + f". Install with: pip install {wanted} -- "
+            "then restart the kernel (on Colab: Runtime > Restart session) and run this cell again.")
 
 
 def is_setup_cell(cell) -> bool:

@@ -65,6 +65,48 @@ def test_setup_cell_installs_this_version_from_the_repository():
     compile(colab.SETUP_CELL, "<setup cell>", "exec")
     for forbidden in ("torch", "numpy"):
         assert f"install {forbidden}" not in colab.SETUP_CELL and "--upgrade" not in colab.SETUP_CELL
+    # pip must resolve nothing (it could upgrade packages under the running kernel); the
+    # requirements are checked instead, with a clear message.
+    assert '"--no-deps"' in colab.SETUP_CELL and "check_requirements()" in colab.SETUP_CELL
+
+
+def test_runtime_requirements_match_pyproject():
+    import tomllib
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert sorted(deps) == sorted(f"{n}>={v}" for n, v in colab.REQUIREMENTS.items())
+
+
+def test_pyproject_uses_an_spdx_license_and_a_bounded_build_backend():
+    import tomllib
+
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert meta["project"]["license"] == "MIT"
+    (backend,) = meta["build-system"]["requires"]
+    assert backend.startswith("setuptools>=77,<"), backend
+    extras = " ".join(meta["project"]["optional-dependencies"]["test"])
+    for needed in ("nbclient", "pyyaml", "nbval", "hypothesis"):
+        assert needed in extras
+
+
+def test_missing_or_old_requirements_are_named_with_the_fix():
+    found = {"numpy": "1.21.6", "torch": None, "matplotlib": "3.10.0",
+             "ipywidgets": "7.7.1", "tqdm": "4.67.1"}
+    assert colab.requirement_problems(found.get) == ["numpy>=1.22 (found 1.21.6)",
+                                                     "torch>=1.13 (missing)"]
+    with pytest.raises(ImportError, match=r"pip install 'numpy>=1.22' 'torch>=1.13' -- then "
+                                          r"restart the kernel"):
+        colab.check_requirements(found.get)
+    ok = dict(found, numpy="2.5.0rc1", torch="2.15.0+cu126")
+    assert colab.requirement_problems(ok.get) == []
+    colab.check_requirements(ok.get)
+    colab.check_requirements()  # this environment has everything
+
+
+@pytest.mark.parametrize("version, expected", [("2.13.0+cpu", (2, 13, 0)), ("1.22", (1, 22)),
+                                               ("2.5.0rc1", (2, 5, 0)), ("8.1.9.dev3", (8, 1, 9))])
+def test_version_tuples_ignore_local_and_pre_release_tags(version, expected):
+    assert colab._version_tuple(version) == expected
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
