@@ -1,7 +1,11 @@
 """Data loaders: IDX reading, MNIST search order and failure modes, toy sets."""
 import gzip
 import hashlib
+import http.server
+import os
 import shutil
+import socket
+import threading
 import urllib.error
 from pathlib import Path
 
@@ -13,13 +17,16 @@ from dlbook.data import (IDXFormatError, MNISTNotFoundError, TARGETS_1D, digits,
                          read_idx, sine_1d, target_1d, two_spirals, write_idx, xor)
 from dlbook.data.mnist import MD5, locate_mnist, mnist_train_test
 
-SHARED = Path("/work/shared/data")
+# The shared data folder, as CI names it (DLBOOK_DATA, set by .ci/run); else the usual place.
+SHARED = Path(os.environ.get("DLBOOK_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 SHIPPED = Path(mnist_module.__file__).parent / "mnist"
 TEST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 # The digit frequencies of the official 10,000-image MNIST test set.
 TEST_LABEL_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
-needs_shared = pytest.mark.skipif(not (SHARED / "mnist" / TEST_FILES[0]).exists(),
-                                  reason="the shared MNIST copy is not on this machine")
+# Under CI the shared copy must be there: a test that cannot find its data fails, never skips.
+needs_shared = pytest.mark.skipif(not (SHARED / "mnist" / TEST_FILES[0]).exists()
+                                  and os.environ.get("CI", "") != "true",
+                                  reason=f"the shared MNIST copy is not at {SHARED} (set DLBOOK_DATA)")
 
 
 @pytest.fixture
@@ -302,3 +309,120 @@ def test_digits():
     assert not np.array_equal(digits(seed=1)[0], x_train)
     images = digits(seed=0, flatten=False)[0]
     assert images.shape[1:] == (1, 8, 8)
+
+
+# ------------------------------------------------------------- bad input and quiet fallbacks
+def test_read_idx_rejects_what_is_not_an_idx_file(tmp_path):
+    with pytest.raises(ValueError, match="path: expected the path of an IDX file, got None"):
+        read_idx(None)
+    with pytest.raises(ValueError, match="path: expected an IDX file.*a folder"):
+        read_idx(tmp_path)
+    with pytest.raises(ValueError, match="no such file"):
+        read_idx(tmp_path / "missing.idx")
+    many = tmp_path / "many-dims.idx"
+    many.write_bytes(bytes([0, 0, 0x08, 255]) + b"\x00\x00\x00\x01" * 255 + b"\x07")
+    with pytest.raises(IDXFormatError, match="claims 255 dimensions"):
+        read_idx(many)
+
+
+def test_labels_above_nine_are_refused(isolated):
+    folder = isolated / "bad-labels"
+    folder.mkdir()
+    write_idx(folder / TEST_FILES[0], np.zeros((10000, 28, 28), np.uint8))
+    labels = (np.arange(10000) % 10).astype(np.uint8)
+    labels[1234] = 10
+    write_idx(folder / TEST_FILES[1], labels)
+    with pytest.raises(ValueError, match="labels must be digits 0..9, found 10"):
+        load_mnist(data_dir=folder, download=False)
+
+
+def test_a_named_data_dir_never_falls_back_to_another_copy(isolated, monkeypatch):
+    monkeypatch.setattr(mnist_module, "PACKAGE_DIR", SHIPPED)   # a copy exists elsewhere
+    empty = isolated / "empty"
+    empty.mkdir()
+    with pytest.raises(MNISTNotFoundError, match="not found in data_dir"):
+        load_mnist(data_dir=empty, download=False)
+    a_file = isolated / "a-file"
+    a_file.write_text("x")
+    with pytest.raises(ValueError, match="data_dir: expected an existing folder.*a file"):
+        load_mnist(data_dir=a_file)
+    with pytest.raises(ValueError, match="data_dir: expected a folder path or None"):
+        load_mnist(data_dir=3)
+    with pytest.raises(ValueError, match="download: expected True or False"):
+        load_mnist(download="no")
+
+
+def test_the_small_split_leaves_a_test_part(monkeypatch, tmp_path):
+    monkeypatch.delenv("DLBOOK_DATA", raising=False)
+    monkeypatch.delenv("DLBOOK_SCALE", raising=False)
+    monkeypatch.setenv("DLBOOK_CACHE", str(tmp_path))
+    with pytest.raises(ValueError, match=r"n_train: expected an integer in \[1, 9999\]"):
+        mnist_train_test(n_train=10000)
+    x_train, _, x_test, _ = mnist_train_test(n_train=9999)
+    assert len(x_train) == 9999 and len(x_test) == 1
+
+
+def test_moons_lie_on_their_two_half_circles_without_noise():
+    X, y = moons(400, noise=0.0, seed=5, dtype=np.float64)
+    upper, lower = X[y == 0], X[y == 1]
+    np.testing.assert_allclose(np.hypot(upper[:, 0], upper[:, 1]), 1.0, atol=1e-12)
+    assert upper[:, 1].min() >= -1e-12                    # class 0 is the upper arc
+    np.testing.assert_allclose(np.hypot(lower[:, 0] - 1.0, lower[:, 1] - 0.5), 1.0, atol=1e-12)
+    assert lower[:, 1].max() <= 0.5 + 1e-12               # class 1 opens upwards, below
+    # The arcs interleave: each one reaches into the other's half circle.
+    assert lower[:, 0].min() < 1e-12 and upper[:, 0].max() > 1 - 1e-12
+
+
+def test_both_spiral_arms_lie_on_the_curve_and_class_1_is_reflected():
+    turns = 1.5
+    X, y = two_spirals(300, noise=0.0, seed=2, turns=turns, dtype=np.float64)
+
+    def off_arm(points):
+        """Distance of each point from the arm r = t / (2 pi turns) at angle t."""
+        r = np.hypot(points[:, 0], points[:, 1])
+        t = r * turns * 2 * np.pi
+        return np.hypot(points[:, 0] - r * np.cos(t), points[:, 1] - r * np.sin(t))
+
+    assert off_arm(X[y == 0]).max() < 1e-12
+    assert off_arm(-X[y == 1]).max() < 1e-12   # class 1 is the point reflection of the arm
+    assert np.median(off_arm(X[y == 1])) > 0.1  # ...and not the arm itself
+
+
+class _MirrorHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep the test output clean
+        pass
+
+
+@pytest.fixture
+def local_mirror(monkeypatch):
+    """The shipped test files served over http on 127.0.0.1, as a download mirror."""
+    handler = lambda *a, **k: _MirrorHandler(*a, directory=str(SHIPPED), **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setattr(mnist_module, "MIRRORS", (f"http://127.0.0.1:{server.server_port}/",))
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_real_download_fetches_and_verifies_over_http(isolated, local_mirror):
+    images, labels = load_mnist("test")
+    assert images.shape == (10000, 28, 28)
+    assert np.bincount(labels).tolist() == TEST_LABEL_COUNTS
+    cache = isolated / "cache" / "mnist"
+    assert sorted(p.name for p in cache.iterdir()) == sorted(TEST_FILES)
+    for name in TEST_FILES:
+        assert mnist_module.md5sum(cache / name) == MD5[name]
+
+
+def test_a_server_that_never_answers_times_out_with_a_clear_error(isolated, tmp_path):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)   # accepts connections, never sends a byte
+    try:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/t10k-labels-idx1-ubyte.gz"
+        with pytest.raises((TimeoutError, socket.timeout, urllib.error.URLError)):
+            mnist_module._download_file(url, tmp_path / "x.part", timeout=0.5)
+    finally:
+        silent.close()

@@ -25,6 +25,7 @@ IDX_TYPES = {
     0x0E: np.dtype(">f8"),
 }
 _GZIP_MAGIC = b"\x1f\x8b"
+MAX_DIMS = 32  # NumPy's limit on array dimensions (64 in NumPy 2) is far above any real IDX file
 
 
 class IDXFormatError(ValueError):
@@ -45,7 +46,12 @@ def _read_bytes(path: Path) -> bytes:
 
 def read_idx(path) -> np.ndarray:
     """Read an IDX file, gzip-compressed or raw, into an array in native byte order."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"path: expected the path of an IDX file, got {path!r}")
     path = Path(os.fspath(path))
+    if not path.is_file():
+        what = "a folder" if path.is_dir() else "no such file"
+        raise ValueError(f"path: expected an IDX file, got {str(path)!r} ({what})")
     raw = _read_bytes(path)
     if len(raw) < 4:
         raise IDXFormatError(f"{path}: file is {len(raw)} bytes long, too short for an IDX header")
@@ -59,6 +65,9 @@ def read_idx(path) -> np.ndarray:
                              f"{', '.join(f'0x{c:02x}' for c in IDX_TYPES)})")
     if ndim == 0:
         raise IDXFormatError(f"{path}: bad magic number 0x{raw[:4].hex()}: zero dimensions")
+    if ndim > MAX_DIMS:
+        raise IDXFormatError(f"{path}: the header claims {ndim} dimensions; an IDX file this "
+                             f"reader accepts has at most {MAX_DIMS} (MNIST uses 1 and 3)")
     header_len = 4 + 4 * ndim
     if len(raw) < header_len:
         raise IDXFormatError(f"{path}: truncated header: {ndim} dimensions need {header_len} bytes, "

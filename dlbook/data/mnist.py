@@ -151,10 +151,25 @@ def locate_mnist(split: str = "test", data_dir=None, download: bool = True) -> t
     """The paths of the (images, labels) IDX files of ``split``; see the module docstring."""
     if split not in SPLITS:
         raise ValueError(f"split: expected 'train' or 'test', got {split!r}")
+    if not isinstance(download, bool):
+        raise ValueError(f"download: expected True or False, got {download!r}")
     looked: list[str] = []
     candidates: list[tuple[str, Path]] = []
     if data_dir is not None:
-        candidates.append(("data_dir argument", Path(os.fspath(data_dir)).expanduser()))
+        # A folder the caller names is the one they mean: never fall back to another copy.
+        if not isinstance(data_dir, (str, os.PathLike)):
+            raise ValueError(f"data_dir: expected a folder path or None, got {data_dir!r}")
+        root = Path(os.fspath(data_dir)).expanduser()
+        if not root.is_dir():
+            raise ValueError(f"data_dir: expected an existing folder holding the MNIST IDX files, "
+                             f"got {str(root)!r} ({'a file' if root.exists() else 'no such folder'})")
+        found = _find_split(root, split)
+        if found:
+            return found
+        raise MNISTNotFoundError(
+            f"MNIST {split} split not found in data_dir {root}: need "
+            f"{' and '.join(FILES[split])} (gzip-compressed or raw) there or in its mnist/ "
+            "subfolder. Pass data_dir=None to use DLBOOK_DATA, the shipped copy or a download.")
     env = os.environ.get(DATA_ENV, "").strip()
     if env:
         candidates.append((f"${DATA_ENV}", Path(env).expanduser()))
