@@ -108,6 +108,25 @@ def _tidy(x: float) -> float:
     return float(f"{x:.12g}")
 
 
+# No knob has more positions than this: every position is a stored frame (the whole grid is bounded
+# by max_frames too, but that is checked only once all knobs exist, and a huge grid would already
+# have been built by then).
+MAX_KNOB_VALUES = 1000
+
+
+def _check_count_of_values(count: int, kind: str) -> None:
+    if count > MAX_KNOB_VALUES:
+        raise ValueError(f"{kind}: expected at most {MAX_KNOB_VALUES} values (each one is a stored "
+                         f"frame), got {count}")
+
+
+def _check_distinct(values, kind: str) -> None:
+    if len(set(values)) != len(values):
+        raise ValueError(f"{kind}: low and high are too close for the grid: its values are not "
+                         f"distinct ({values[0]!r} ... {values[-1]!r}); widen the range or use "
+                         "fewer steps")
+
+
 def _default_index(knob: Knob, default, name: str) -> int:
     if default is None:
         return (len(knob.values) - 1) // 2
@@ -130,9 +149,11 @@ class LogSlider(Knob):
         if low <= 0:
             raise ValueError(f"LogSlider low: expected a number > 0 (log scale), got {low!r}")
         steps = check_positive_int(steps, "LogSlider steps", minimum=2)
+        _check_count_of_values(steps, "LogSlider steps")
         self.low, self.high, self.steps = low, high, steps
         exponents = np.linspace(math.log10(low), math.log10(high), steps)
         self.values = tuple(_tidy(10.0 ** e) for e in exponents)
+        _check_distinct(self.values, "LogSlider")
         self.labels = tuple(f"{v:.3g}" for v in self.values)
         self.default_index = _default_index(self, default, "LogSlider default")
 
@@ -167,6 +188,7 @@ class IntSlider(Knob):
         step = check_positive_int(step, "IntSlider step")
         if (high - low) % step:
             raise ValueError(f"IntSlider step: expected a divisor of high - low = {high - low}, got {step}")
+        _check_count_of_values((high - low) // step + 1, "IntSlider")
         self.low, self.high, self.step = int(low), int(high), step
         self.values = tuple(range(self.low, self.high + 1, step))
         self.labels = tuple(str(v) for v in self.values)
@@ -194,8 +216,10 @@ class FloatSlider(Knob):
         self.label = _check_label(label)
         low, high = _check_range(low, high, "FloatSlider")
         steps = check_positive_int(steps, "FloatSlider steps", minimum=2)
+        _check_count_of_values(steps, "FloatSlider steps")
         self.low, self.high, self.steps = low, high, steps
         self.values = tuple(_tidy(v) for v in np.linspace(low, high, steps))
+        _check_distinct(self.values, "FloatSlider")
         self.labels = tuple(f"{v:.3g}" for v in self.values)
         self.default_index = _default_index(self, default, "FloatSlider default")
 
@@ -338,7 +362,9 @@ class SliderFigure:
         if not 10 <= self.frame_dpi <= 200:
             raise ValueError(f"frame_dpi: expected a resolution between 10 and 200 dpi, got {frame_dpi!r}")
         self.max_frames = check_positive_int(max_frames, "max_frames")
-        self.continuous_update = bool(continuous_update)
+        if not isinstance(continuous_update, bool):
+            raise ValueError(f"continuous_update: expected True or False, got {continuous_update!r}")
+        self.continuous_update = continuous_update
         self.n_frames = math.prod(len(k) for k in self.knobs.values())
         if self.n_frames > self.max_frames:
             sizes = " x ".join(f"{len(k)} ({n})" for n, k in self.knobs.items())

@@ -55,6 +55,37 @@ def test_log_slider_default_snaps_in_log_space():
     assert LogSlider(1, 100, steps=3).default == 10.0  # no default: the middle
 
 
+def test_log_slider_snaps_by_ratio_not_by_difference():
+    knob = LogSlider(1, 100, steps=3)  # grid 1, 10, 100
+    # 4 is 4.0x above 1 and 2.5x below 10: by ratio the nearest is 10; by difference it is 1
+    # (3 away from 1, 6 away from 10). 40 is 2.5x from 100 and 4x from 10: 100 by ratio, 10 by
+    # difference (30 vs 60).
+    assert knob.snap(4) == 10.0 and knob.snap(40) == 100.0
+    assert LogSlider(1, 100, default=4, steps=3).default == 10.0
+
+
+def test_grids_too_large_or_degenerate_are_refused_before_they_are_built():
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="IntSlider: expected at most 1000 values"):
+        IntSlider(0, 10**9)
+    with pytest.raises(ValueError, match="LogSlider steps: expected at most 1000 values"):
+        LogSlider(1e-3, 1, steps=10**9)
+    with pytest.raises(ValueError, match="FloatSlider steps: expected at most 1000 values"):
+        FloatSlider(0, 1, steps=10**9)
+    assert time.perf_counter() - start < 1.0  # refused up front, not after building the grid
+    with pytest.raises(ValueError, match="FloatSlider: low and high are too close"):
+        FloatSlider(1, 1 + 1e-13)
+    with pytest.raises(ValueError, match="LogSlider: low and high are too close"):
+        LogSlider(1, 1 + 1e-13)
+
+
+def test_continuous_update_must_be_a_bool():
+    with pytest.raises(ValueError, match="continuous_update: expected True or False, got 'no'"):
+        slider_figure(draw_line, lr=LogSlider(0.1, 1, steps=2), continuous_update="no")
+
+
 def test_int_and_float_and_choice_grids():
     assert IntSlider(1, 8, default=3).values == tuple(range(1, 9))
     assert IntSlider(1, 8, default=3).default == 3
