@@ -33,8 +33,13 @@ def numerical_vjp(f, x, upstream, h: float = 1e-6) -> np.ndarray:
     Loops over the entries of x (two calls of f each), so keep x small. ``f`` receives a fresh
     copy every time and may keep a reference to it.
     """
+    if not callable(f):
+        raise ValueError(f"f: expected a function of x, got {type(f).__name__}")
     x = np.array(x, dtype=np.float64)
     upstream = np.asarray(upstream, dtype=np.float64)
+    out_shape = np.shape(f(x.copy()))
+    if upstream.shape != out_shape:  # a broadcast upstream would give a wrong, plausible gradient
+        raise ValueError(f"upstream: expected the shape of f(x), {out_shape}, got {upstream.shape}")
     grad = np.empty_like(x)
     for i in range(x.size):
         shifted = []

@@ -102,7 +102,11 @@ def loss_curve(ax, losses, label=None, steps=None, log: bool = False, color=None
     flatten it); the figure says "diverged at step k" instead. Returns k, or None if the run
     stayed finite.
     """
-    values = np.asarray(losses, dtype=np.float64).reshape(-1)
+    try:
+        values = np.asarray(losses, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise ValueError("losses: expected a sequence of numbers (one loss per step), got "
+                         f"{type(losses).__name__} {losses!r:.40}") from None
     if values.size == 0:
         raise ValueError("losses: expected at least one value, got an empty sequence")
     x = np.arange(values.size) if steps is None else np.asarray(steps).reshape(-1)

@@ -303,6 +303,11 @@ def _read_state(module) -> dict:
 
 def _write_torch(module: tnn.Module, state: dict) -> None:
     targets = module.state_dict()  # tensors that share storage with the parameters and buffers
+    for name, target in targets.items():
+        if target.is_floating_point() and target.dtype not in (torch.float32, torch.float64):
+            raise ValueError(f"dst: parameter {name!r} is {target.dtype}; the twins compare in "
+                             "float32 or float64 only, and a copy into it would silently lose "
+                             "precision (convert the module with .float() or .double() first)")
     with torch.no_grad():
         for name, value in state.items():
             target = targets[name]
@@ -338,6 +343,35 @@ def _hyper(opt, name, default=None):
     return tuple(value) if isinstance(value, (list, tuple)) else value
 
 
+def _torch_params_like(scratch_optimizer, torch_params) -> list:
+    """The twin's parameters as a list, checked one by one against the scratch optimiser's."""
+    if isinstance(torch_params, tnn.Module):
+        torch_params = torch_params.parameters()
+    if torch_params is None or isinstance(torch_params, (torch.Tensor, np.ndarray, str)):
+        raise ValueError("torch_params: expected the twin's parameters (a torch module or a list "
+                         f"of tensors), got {type(torch_params).__name__}")
+    try:
+        params = list(torch_params)
+    except TypeError:
+        raise ValueError("torch_params: expected a torch module or a list of tensors, got "
+                         f"{type(torch_params).__name__}") from None
+    scratch = getattr(scratch_optimizer, "params", None)
+    if scratch is None:
+        raise ValueError("scratch_optimizer: expected a dlbook.optim optimiser, got "
+                         f"{type(scratch_optimizer).__name__}")
+    if len(params) != len(scratch):
+        raise ValueError(f"torch_params: expected {len(scratch)} tensors, one per parameter of "
+                         f"the scratch optimiser, got {len(params)}")
+    for i, (t, p) in enumerate(zip(params, scratch)):
+        if not isinstance(t, torch.Tensor):
+            raise ValueError(f"torch_params[{i}]: expected a tensor, got {type(t).__name__}")
+        if tuple(t.shape) != tuple(p.data.shape):
+            raise ValueError(f"torch_params[{i}]: expected shape {tuple(p.data.shape)} (the "
+                             f"scratch parameter's), got {tuple(t.shape)}: the order or the "
+                             "model differs")
+    return params
+
+
 def torch_optimizer_like(scratch_optimizer, torch_params):
     """The torch.optim optimiser with the hyper-parameters of a dlbook.optim optimiser.
 
@@ -347,9 +381,7 @@ def torch_optimizer_like(scratch_optimizer, torch_params):
     """
     from dlbook import optim as dopt
 
-    if isinstance(torch_params, tnn.Module):
-        torch_params = torch_params.parameters()
-    params = list(torch_params)
+    params = _torch_params_like(scratch_optimizer, torch_params)
     kind = type(scratch_optimizer)
     lr = float(_hyper(scratch_optimizer, "lr"))
     wd = float(_hyper(scratch_optimizer, "weight_decay", 0.0) or 0.0)

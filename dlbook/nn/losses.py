@@ -107,6 +107,9 @@ class BCEWithLogitsLoss(Loss):
     def forward(self, pred, target):
         check_float_array(pred, "pred")
         target = _check_float_target(target, pred)
+        if target.size and not (target.min() >= 0 and target.max() <= 1):  # NaN fails too
+            raise ValueError("target: expected probabilities in [0, 1] (binary labels or soft "
+                             f"targets), got values in [{target.min():g}, {target.max():g}]")
         self._cache = (pred, target)
         losses = np.maximum(pred, 0) - pred * target + np.log1p(np.exp(-np.abs(pred)))
         return float(np.mean(losses))

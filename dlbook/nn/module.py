@@ -115,6 +115,10 @@ class Module:
         missing = expected - set(state)
         if missing:
             raise ValueError(f"state: missing entries {sorted(missing)}")
+        unexpected = set(state) - expected  # a misspelt name must not be ignored (torch's strict)
+        if unexpected:
+            raise ValueError(f"state: unexpected entries {sorted(unexpected)}; this module has "
+                             f"{sorted(expected)}")
         for name, p in own.items():
             value = np.asarray(state[name])
             if value.shape != p.data.shape:

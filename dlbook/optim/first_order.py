@@ -60,8 +60,11 @@ class Optimizer:
     def step(self) -> None:
         """Apply the update rule once to every parameter, in place."""
         with np.errstate(over="ignore", invalid="ignore"):
-            for p, state in zip(self.params, self.state):
+            for i, (p, state) in enumerate(zip(self.params, self.state)):
                 g = np.asarray(p.grad, dtype=p.data.dtype)
+                if g.shape != p.data.shape:  # broadcasting would silently apply a wrong update
+                    raise ValueError(f"params[{i}].grad: expected shape {p.data.shape} (the "
+                                     f"parameter's), got {g.shape}")
                 self.update(p, g, state)
 
     def update(self, p, g: np.ndarray, state: dict) -> None:  # pragma: no cover - abstract
@@ -96,7 +99,7 @@ class SGD(Optimizer):
     def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
         super().__init__(params, lr)
         self.momentum = check_unit_interval(momentum, "momentum")
-        if nesterov not in (True, False):
+        if not isinstance(nesterov, (bool, np.bool_)):  # 1 == True, but 1 is not a switch
             raise ValueError(f"nesterov: expected True or False, got {nesterov!r}")
         if nesterov and self.momentum == 0.0:
             raise ValueError("nesterov: Nesterov momentum needs momentum > 0, got momentum=0")

@@ -127,8 +127,14 @@ def _minimize(f, grad, x0, direction, update, line_search, tol, max_iter):
     tol = check_positive_float(tol, "tol")
     max_iter = check_positive_int(max_iter, "max_iter")
     x = _check_x0(x0)
+    for name, fn in (("f", f), ("grad", grad)):
+        if not callable(fn):
+            raise ValueError(f"{name}: expected a function of x, got {type(fn).__name__}")
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         fx, g = float(f(x)), np.asarray(grad(x), dtype=np.float64)
+        if g.shape != x.shape:  # checked once: a wrong grad fails here, not deep in a solver
+            raise ValueError(f"grad: expected grad(x) of shape {x.shape} (the shape of x0), "
+                             f"got {g.shape}")
         path, nit = [x.copy()], 0
         while nit < max_iter and not np.linalg.norm(g) <= tol:
             d = direction(x, g)
@@ -173,9 +179,14 @@ def newton(f, grad, hess, x0, tol=1e-8, max_iter=100, line_search=None, regulari
     ``newton_direction``) unless ``regularize=False``.
     """
     line_search = _get_line_search(line_search, allow_none=True)
+    if not callable(hess):
+        raise ValueError(f"hess: expected a function of x, got {type(hess).__name__}")
 
     def direction(x, g):
-        return newton_direction(np.asarray(hess(x), dtype=np.float64), g, regularize)
+        H = np.asarray(hess(x), dtype=np.float64)
+        if H.shape != (x.size, x.size):
+            raise ValueError(f"hess: expected hess(x) of shape {(x.size, x.size)}, got {H.shape}")
+        return newton_direction(H, g, regularize)
 
     return _minimize(f, grad, x0, direction, lambda s, y: None, line_search, tol, max_iter)
 
