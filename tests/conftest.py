@@ -1,11 +1,22 @@
 """Shared helpers for the engine's tests: torch agreement and random inputs."""
+import os
+
 import numpy as np
 import pytest
 import torch
+from hypothesis import settings
 
 from dlbook.gradcheck import relative_error
 
 torch.set_num_threads(1)
+
+# Hypothesis: under CI (CI=true) every run draws the same examples (derandomize), so a red CI is
+# reproducible by running the same commit again; on a developer's machine each run searches
+# anew, so over time the search stays broad. HYPOTHESIS_PROFILE=ci|dev picks one explicitly.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                      or ("ci" if os.environ.get("CI", "") == "true" else "dev"))
 
 # Tolerances of the design card: float64 agreement to 1e-10, float32 to 1e-5 (relative).
 RTOL = {np.float64: 1e-10, np.float32: 1e-5}

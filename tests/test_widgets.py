@@ -363,7 +363,12 @@ def test_loss_curve_of_a_finite_run_has_no_label_and_checks_its_steps():
 
 def test_path_2d_and_contour():
     fig, ax = plt.subplots()
-    plotting.contour(ax, lambda x, y: x**2 + 10 * y**2, (-2, 2), (-1, 1), levels=10, log_levels=True)
+    cs = plotting.contour(ax, lambda x, y: x**2 + 10 * y**2, (-2, 2), (-1, 1), levels=10,
+                          log_levels=True)
+    levels = np.asarray(cs.levels)
+    assert len(levels) == 10 and levels.max() == pytest.approx(4 + 10)  # f's largest value
+    np.testing.assert_allclose(np.diff(np.log(levels)), np.log(levels[1] / levels[0]))  # geometric
+    assert ax.get_xlim() == (-2, 2) and ax.get_ylim() == (-1, 1)
     pts = np.array([[1.0, 1.0], [-2.0, -3.0], [4e6, 1.0], [np.nan, np.nan]])
     assert plotting.path_2d(ax, pts, label="GD") == 2
     assert "GD: diverged at step 2" in [t.get_text() for t in ax.texts]
