@@ -89,12 +89,3 @@ def test_arrow_shrinks_to_stop_at_a_rim_and_nodes_carry_their_text():
     assert start == pytest.approx((0.5, 1)) and end == pytest.approx((3.5, 1))
     assert {t.get_text() for t in ax.texts} == {"Σ", "w"}
 
-
-def test_hypothesis_runs_derandomized_under_ci():
-    import os
-
-    from hypothesis import settings
-
-    if os.environ.get("CI", "") == "true" and not os.environ.get("HYPOTHESIS_PROFILE"):
-        assert settings.default.derandomize is True
-    assert settings.get_profile("ci").derandomize is True
