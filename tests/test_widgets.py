@@ -400,7 +400,9 @@ def test_in_a_live_kernel_one_output_then_redraws_on_slider_moves():
     frames + text), nothing on the side; a slider move from the frontend redraws through plt.show()."""
     import os
 
-    env = {k: v for k, v in os.environ.items() if k not in (widgets.MODE_ENV, "MPLBACKEND")}
+    # Not PYTEST_CURRENT_TEST either: a kernel that inherits it runs static, as under nbval.
+    env = {k: v for k, v in os.environ.items()
+           if k not in (widgets.MODE_ENV, "MPLBACKEND", "PYTEST_CURRENT_TEST")}
     km, kc = _start_kernel(env)
     try:
         code = ("import matplotlib.pyplot as plt\n"

@@ -1,0 +1,84 @@
+"""``python -m dlbook.lecture [--site _build/html]``: slides and student notebooks for every
+chapter of the book, written into the built website (see :mod:`dlbook.lecture`)."""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from dlbook.lecture.slides import export_slides, slides_notebook
+from dlbook.lecture.student import student_notebook
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def chapters(root: Path) -> list:
+    """``(number, path)`` of every notebook in the numbered parts of ``_toc.yml``, in order."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf8"))
+    out = []
+    for part in toc.get("parts", []):
+        if not part.get("numbered"):
+            continue
+        for entry in part["chapters"]:
+            path = root / f"{entry['file']}.ipynb"
+            if path.is_file():
+                out.append((len(out) + 1, path))
+    return out
+
+
+def title_of(nb) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.split("\n"):
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return "dlbook"
+
+
+def build(site: Path, root: Path = ROOT) -> list:
+    """Write the decks and student notebooks under ``site``; return the files written."""
+    if not (site / "_static" / "reveal").is_dir():
+        raise FileNotFoundError(f"site: {site} has no _static/reveal: build the website first "
+                                "(jupyter-book build .), then run python -m dlbook.lecture")
+    written = []
+    (site / "slides").mkdir(parents=True, exist_ok=True)
+    (site / "student").mkdir(parents=True, exist_ok=True)
+    bib = root / "book" / "references.bib"
+    for number, path in chapters(root):
+        nb = nbformat.read(path, as_version=4)
+        title = f"{number}. {title_of(nb)}"
+        deck = site / "slides" / f"{path.stem}.html"
+        deck.write_text(export_slides(slides_notebook(nb, number, bib), title, "../_static"),
+                        encoding="utf8")
+        student = site / "student" / f"{path.stem}.ipynb"
+        nbformat.write(student_notebook(nb), student)
+        written += [deck, student]
+    # The sanitize rules travel with the notebooks: `pytest --nbval --nbval-sanitize-with
+    # nbval_sanitize.cfg` then passes in a course repository as it does here.
+    shutil.copy2(root / "book" / "nbval_sanitize.cfg", site / "student" / "nbval_sanitize.cfg")
+    written.append(site / "student" / "nbval_sanitize.cfg")
+    return written
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dlbook.lecture",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--site", type=Path, default=ROOT / "_build" / "html",
+                        help="the built website (default: _build/html)")
+    args = parser.parse_args(argv)
+    try:
+        written = build(args.site)
+    except FileNotFoundError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(path.relative_to(args.site))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
