@@ -24,6 +24,9 @@ from pathlib import Path
 from dlbook.colab import ensure_setup_cell
 
 BOOK_DIR = Path(__file__).resolve().parent.parent / "book"
+# Kernel CPU seconds of each chapter's last in-place execution with the default seed, for the
+# teaching guide (book/teaching.ipynb) and for authors keeping within the 90-second budget.
+TIMINGS = BOOK_DIR / "timings.json"
 
 # The environment every notebook runs in: what makes two runs give the same outputs.
 DETERMINISTIC_ENV = {
@@ -112,6 +115,18 @@ def execute_notebook(path: Path, timeout: int = 600, output: Path | None = None,
     return seconds
 
 
+def save_timing(path: Path, cpu_seconds: float, wall_seconds: float,
+                  timings: Path | None = None) -> None:
+    """Store a notebook's kernel CPU and wall seconds in ``book/timings.json`` (by file stem)."""
+    import json
+
+    timings = TIMINGS if timings is None else timings
+    data = json.loads(timings.read_text()) if timings.is_file() else {}
+    data[Path(path).stem] = {"kernel_cpu_s": round(cpu_seconds, 1),
+                             "wall_s": round(wall_seconds, 1)}
+    timings.write_text(json.dumps(dict(sorted(data.items())), indent=1) + "\n")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dlbook.execute", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: book/*.ipynb)")
@@ -145,6 +160,9 @@ def main(argv=None) -> int:
         total += seconds
         cpu = LAST_CPU_SECONDS.get(Path(path).resolve())
         print(f"{seconds:7.1f} s" + ("" if cpu is None else f"   (kernel CPU {cpu:6.1f} s)"))
+        in_book = Path(path).resolve().parent == BOOK_DIR
+        if output is None and not extra_env and cpu is not None and in_book:
+            save_timing(Path(path), cpu, seconds)
     print(f"{'total':<40} {total:7.1f} s")
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)

@@ -11,7 +11,8 @@ import nbformat
 import pytest
 
 from dlbook.colab import SETUP_CELL
-from dlbook.lecture.__main__ import build, chapters
+from dlbook.lecture.__main__ import build
+from dlbook.lecture.book import chapters
 from dlbook.lecture.myst import References, lower
 from dlbook.lecture.parts import without_solutions
 from dlbook.lecture.slides import SLIDE_CAPACITY, export_slides, slides_notebook

@@ -208,6 +208,35 @@ def test_execute_runs_in_place_deterministically(tmp_path):
     assert all("execution" not in c["metadata"] for c in cells)
 
 
+def test_execute_with_a_seed_writes_elsewhere_and_passes_the_seed(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("from dlbook.device import base_seed\nprint(base_seed())")]
+    path = tmp_path / "seeded.ipynb"
+    nbformat.write(nb, path)
+    before = path.read_bytes()
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-m", "dlbook.execute", "--seed", "3", "--output-dir",
+                             str(out), str(path)], capture_output=True, text=True, cwd=ROOT,
+                            timeout=240)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "kernel CPU" in result.stdout
+    assert path.read_bytes() == before  # the committed notebook is not touched
+    done = nbformat.read(out / "seeded.ipynb", as_version=4)
+    assert done.cells[-1].outputs[0]["text"] == "3\n"
+
+
+def test_save_timing_keeps_one_entry_per_notebook(tmp_path):
+    from dlbook.execute import save_timing
+
+    timings = tmp_path / "timings.json"
+    save_timing(Path("book/02_mlp.ipynb"), 41.26, 50.0, timings)
+    save_timing(Path("book/01_neuron.ipynb"), 6.54, 7.0, timings)
+    save_timing(Path("book/02_mlp.ipynb"), 40.0, 45.0, timings)
+    assert json.loads(timings.read_text()) == {
+        "01_neuron": {"kernel_cpu_s": 6.5, "wall_s": 7.0},
+        "02_mlp": {"kernel_cpu_s": 40.0, "wall_s": 45.0}}
+
+
 def test_execute_reports_a_failing_notebook(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("raise RuntimeError('boom')")]

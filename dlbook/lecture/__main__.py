@@ -8,36 +8,10 @@ import sys
 from pathlib import Path
 
 import nbformat
-import yaml
 
+from dlbook.lecture.book import ROOT, chapters, title_of
 from dlbook.lecture.slides import export_slides, slides_notebook
 from dlbook.lecture.student import student_notebook
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def chapters(root: Path) -> list:
-    """``(number, path)`` of every notebook in the numbered parts of ``_toc.yml``, in order."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf8"))
-    out = []
-    for part in toc.get("parts", []):
-        if not part.get("numbered"):
-            continue
-        for entry in part["chapters"]:
-            path = root / f"{entry['file']}.ipynb"
-            if path.is_file():
-                out.append((len(out) + 1, path))
-    return out
-
-
-def title_of(nb) -> str:
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.split("\n"):
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return "dlbook"
-
 
 def build(site: Path, root: Path = ROOT) -> list:
     """Write the decks and student notebooks under ``site``; return the files written."""
