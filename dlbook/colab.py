@@ -23,23 +23,24 @@ INSTALL_SOURCE_ENV = "DLBOOK_INSTALL_SOURCE"
 SETUP_MARKER = "# dlbook setup"
 
 _SETUP_TEMPLATE = '''\
-# dlbook setup: on Colab, install the dlbook release this notebook was written for (leaving torch
-# and numpy alone), then show the versions and the device. Set DLBOOK_SCALE=full for the larger runs.
+# dlbook setup: on Colab, install the dlbook release this notebook was
+# written for (without touching torch or numpy), then show the versions and
+# the device. Set DLBOOK_SCALE=full for the larger runs.
 # NBVAL_IGNORE_OUTPUT
 import importlib, importlib.util, os, subprocess, sys
 
 if importlib.util.find_spec("dlbook") is None:
-    source = os.environ.get("{env}", "git+{repo}@v{version}")
+    source = os.environ.get("{env}",
+                            "git+{repo}@v{version}")
     print("Installing dlbook from", source)
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    source], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "--no-deps", source], check=True)
     importlib.invalidate_caches()
 
 import dlbook.colab, dlbook.device
 
-dlbook.colab.check_requirements()  # names any missing or too old package, and the fix
-
-dlbook.device.use_exact_float32()  # no TF32 on GPUs: torch float32 stays comparable with NumPy's
+dlbook.colab.check_requirements()  # names missing or old packages, and the fix
+dlbook.device.use_exact_float32()  # no TF32 on GPUs: float32 twins stay exact
 print(dlbook.device.describe_environment())'''
 
 

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
 MAX_NOTEBOOK_BYTES = 3_000_000
+MAX_CODE_LINE = 80
 
 
 def toc_files():
@@ -111,6 +112,13 @@ def test_version_tuples_ignore_local_and_pre_release_tags(version, expected):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 class TestNotebook:
+    def test_code_lines_fit_the_column(self, path):
+        """At most 80 characters a line, so code fits the website's column unscrolled."""
+        nb = nbformat.read(path, as_version=4)
+        long = [(i, len(line)) for i, c in enumerate(code_cells(nb))
+                for line in c.source.split("\n") if len(line) > MAX_CODE_LINE]
+        assert not long, f"{path.name}: (code cell, line length) over {MAX_CODE_LINE}: {long}"
+
     def test_size(self, path):
         assert path.stat().st_size < MAX_NOTEBOOK_BYTES, f"{path.name} is {path.stat().st_size / 1e6:.1f} MB"
 
