@@ -91,6 +91,14 @@ def _sum_node(ax, center):
     label(ax, center, r"$\Sigma$", fontsize=14, color="white", zorder=5)
 
 
+def _feed(ax, start, sum_at, radius=0.38):
+    """A weighted connection from ``start`` to the rim of the sum node at ``sum_at``."""
+    p0, p1 = np.asarray(start, float), np.asarray(sum_at, float)
+    d = p1 - p0
+    end = p1 - d / np.hypot(*d) * (radius + 0.03)
+    arrow(ax, tuple(p0), tuple(end), color="weight", linewidth=1.4)
+
+
 def _activation_icon(ax, center, kind, width=0.9, height=0.7):
     """A box with a tiny plot of the step (M-P) or sign (perceptron) function inside."""
     box(ax, center, width, height, color="activation", alpha=0.35)
@@ -198,13 +206,15 @@ def traffic_light_neuron(x, w, b, lamps=("red", "yellow", "green"), ax=None):
         node(ax, (0.45, y), radius=0.26, color=lit)
         label(ax, (0.9, y + 0.13), name, fontsize=9, ha="left")
         label(ax, (0.9, y - 0.14), f"$x = {_fmt(xi)}$", fontsize=9, ha="left")
-        arrow(ax, (1.55, y), sum_at, shrink=0.38, color="weight", linewidth=1.4)
-        label(ax, (1.95, y + 0.16), f"$w = {_fmt(wi)}$",
-              fontsize=9, ha="left")
+        _feed(ax, (1.6, y), sum_at)
+        above = y >= sum_at[1]            # label on the outer side of the arrow
+        label(ax, (1.65, y + (0.1 if above else -0.1)), f"$w = {_fmt(wi)}$",
+              fontsize=9, ha="left", va="bottom" if above else "top")
     bias_y = rows[-1] - 0.75
-    node(ax, (1.75, bias_y), radius=0.2, text="1", fontsize=9)
-    arrow(ax, (1.75, bias_y), sum_at, shrink=0.25, color="weight", linewidth=1.4)
-    label(ax, (2.75, bias_y + 0.05), f"$b = {_fmt(b)}$", fontsize=9, ha="left")
+    node(ax, (1.6, bias_y), radius=0.2, text="1", fontsize=9)
+    _feed(ax, (1.8, bias_y), sum_at)
+    label(ax, (2.3, bias_y - 0.02), f"$b = {_fmt(b)}$", fontsize=9, ha="left",
+          va="top")
     _sum_node(ax, sum_at)
     terms = " + ".join(f"({_fmt(wi)})({_fmt(xi)})" for wi, xi in zip(w, x))
     sign = "+" if b >= 0 else "\N{MINUS SIGN}"
