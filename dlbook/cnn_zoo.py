@@ -129,9 +129,12 @@ class Inception(nn.Module):
     def __init__(self, c_in, c1, c3_reduce, c3, c5_reduce, c5, pool_proj):
         super().__init__()
         self.branch1 = _conv_relu(c_in, c1, 1)
-        self.branch3 = nn.Sequential(_conv_relu(c_in, c3_reduce, 1), _conv_relu(c3_reduce, c3, 3, padding=1))
-        self.branch5 = nn.Sequential(_conv_relu(c_in, c5_reduce, 1), _conv_relu(c5_reduce, c5, 5, padding=2))
-        self.branch_pool = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1), _conv_relu(c_in, pool_proj, 1))
+        self.branch3 = nn.Sequential(_conv_relu(c_in, c3_reduce, 1),
+                                     _conv_relu(c3_reduce, c3, 3, padding=1))
+        self.branch5 = nn.Sequential(_conv_relu(c_in, c5_reduce, 1),
+                                     _conv_relu(c5_reduce, c5, 5, padding=2))
+        self.branch_pool = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1),
+                                         _conv_relu(c_in, pool_proj, 1))
         self.out_channels = c1 + c3 + c5 + pool_proj
 
     def forward(self, x):
@@ -231,8 +234,10 @@ class BasicBlock(nn.Module):
         super().__init__()
         c_out = width * self.expansion
         self.body = nn.Sequential(
-            nn.Conv2d(c_in, width, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(),
-            nn.Conv2d(width, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out))
+            nn.Conv2d(c_in, width, 3, stride=stride, padding=1, bias=False),
+            nn.BatchNorm2d(width), nn.ReLU(),
+            nn.Conv2d(width, c_out, 3, padding=1, bias=False),
+            nn.BatchNorm2d(c_out))
         self.shortcut = _projection(c_in, c_out, stride)
 
     def forward(self, x):
