@@ -101,3 +101,15 @@ def test_lenet_and_blocks_label_their_parts():
     fig = cnn.residual_block()
     assert "F(x) + x" in texts(fig)
     close(fig)
+
+
+def test_layout_padding_gives_every_frame_the_same_size():
+    sizes = set()
+    for padding in (0, 1):
+        for stride in (1, 2):
+            fig = cnn.convolution_step(X, K, 2, padding, stride, layout_padding=1)
+            sizes.add(tuple(fig.get_size_inches().round(6)))
+            close(fig)
+    assert len(sizes) == 1
+    with pytest.raises(ValueError, match="layout_padding"):
+        cnn.convolution_step(X, K, 1, padding=1, layout_padding=0)

@@ -51,12 +51,15 @@ def window_positions(size, kernel, padding=0, stride=1):
     return [(r, c) for r in rows for c in cols]
 
 
-def convolution_step(x, kernel, step, padding=0, stride=1, width=7.0):
+def convolution_step(x, kernel, step, padding=0, stride=1, width=7.0,
+                     layout_padding=None):
     """One frame of the sliding window: the padded input with the window highlighted, the
     kernel, the nine products, and the output filled up to position ``step`` (1-based).
 
     A ``step`` beyond the number of output positions shows the finished output, so that a
-    slider with a fixed range works for every padding and stride.
+    slider with a fixed range works for every padding and stride. ``layout_padding`` (at
+    least ``padding``) lays the frame out for that padding and stride 1, the largest case,
+    so that every frame of a slider has the same size and scale.
     """
     x = _check_matrix(x, "x")
     kernel = _check_matrix(kernel, "kernel")
@@ -79,18 +82,24 @@ def convolution_step(x, kernel, step, padding=0, stride=1, width=7.0):
     current[(done - 1) // out_w, (done - 1) % out_w] = True
 
     # Layout in cell units: input | kernel | products | output, one gap between.
-    grid_h = max(xp.shape[0], 4)
-    total_w = xp.shape[1] + kw + kw + out_w + 5.2
+    lay = padding if layout_padding is None else _check_int(
+        layout_padding, "layout_padding", padding)
+    lay_h, lay_w = x.shape[0] + 2 * lay, x.shape[1] + 2 * lay
+    lay_out = lay_w - kw + 1
+    grid_h = max(lay_h, 4)
+    total_w = lay_w + kw + kw + lay_out + 5.2
     fig, ax = canvas(total_w, grid_h + 2.2, scale=width / total_w)
     top = 0.9
     in_mask = np.zeros(xp.shape, dtype=bool)
     in_mask[r:r + kh, c:c + kw] = True
-    grid_cells(ax, xp, origin=(0, top + grid_h - xp.shape[0]), highlight=in_mask,
-               color="input")
-    _shade_padding(ax, xp.shape, padding, origin=(0, top + grid_h - xp.shape[0]))
-    label(ax, (xp.shape[1] / 2, 0.35), f"input, padding {padding}", fontsize=9)
+    off = lay - padding              # the input's cells stay put as padding grows
+    origin = (off, top + grid_h - xp.shape[0] - off)
+    grid_cells(ax, xp, origin=origin, highlight=in_mask, color="input")
+    _shade_padding(ax, xp.shape, padding, origin=origin)
+    label(ax, (off + xp.shape[1] / 2, origin[1] - 0.45),
+          f"input, padding {padding}", fontsize=9)
 
-    x0 = xp.shape[1] + 1.2
+    x0 = lay_w + 1.2
     y_small = top + grid_h - kh
     grid_cells(ax, kernel, origin=(x0, y_small), color="weight")
     label(ax, (x0 - 0.6, y_small + kh / 2), r"$\star$", fontsize=14)
