@@ -9,7 +9,8 @@ tensors, which propagates shapes without computing a single number.
 
 Architectures follow the papers (LeCun et al. 1998 with full C3 connectivity; Krizhevsky et al.
 2012; Simonyan & Zisserman 2014; Szegedy et al. 2015 without the auxiliary classifiers, which are
-used only in training; He et al. 2016), plus the single-tower AlexNet that torchvision ships.
+used only in training; He et al. 2016), plus the single-tower AlexNet and the batch-normalised
+GoogLeNet that torchvision ships, so that counts can be compared without installing it.
 """
 from __future__ import annotations
 
