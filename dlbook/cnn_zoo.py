@@ -9,7 +9,8 @@ tensors, which propagates shapes without computing a single number.
 
 Architectures follow the papers (LeCun et al. 1998 with full C3 connectivity; Krizhevsky et al.
 2012; Simonyan & Zisserman 2014; Szegedy et al. 2015 without the auxiliary classifiers, which are
-used only in training; He et al. 2016), plus the single-tower AlexNet that torchvision ships.
+used only in training; He et al. 2016), plus the single-tower AlexNet and the batch-normalised
+GoogLeNet that torchvision ships, so that counts can be compared without installing it.
 """
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ import torch
 from torch import nn
 
 __all__ = [
-    "lenet5", "alexnet", "vgg", "googlenet", "resnet", "Inception", "BasicBlock", "Bottleneck",
+    "lenet5", "alexnet", "vgg", "googlenet", "googlenet_torchvision", "resnet", "Inception",
+    "InceptionBN", "BasicBlock", "Bottleneck",
     "count_parameters", "depth", "profile", "Profile", "VGG_CONFIGS", "RESNET_CONFIGS",
     "GOOGLENET_INCEPTIONS",
 ]
@@ -128,9 +130,12 @@ class Inception(nn.Module):
     def __init__(self, c_in, c1, c3_reduce, c3, c5_reduce, c5, pool_proj):
         super().__init__()
         self.branch1 = _conv_relu(c_in, c1, 1)
-        self.branch3 = nn.Sequential(_conv_relu(c_in, c3_reduce, 1), _conv_relu(c3_reduce, c3, 3, padding=1))
-        self.branch5 = nn.Sequential(_conv_relu(c_in, c5_reduce, 1), _conv_relu(c5_reduce, c5, 5, padding=2))
-        self.branch_pool = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1), _conv_relu(c_in, pool_proj, 1))
+        self.branch3 = nn.Sequential(_conv_relu(c_in, c3_reduce, 1),
+                                     _conv_relu(c3_reduce, c3, 3, padding=1))
+        self.branch5 = nn.Sequential(_conv_relu(c_in, c5_reduce, 1),
+                                     _conv_relu(c5_reduce, c5, 5, padding=2))
+        self.branch_pool = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1),
+                                         _conv_relu(c_in, pool_proj, 1))
         self.out_channels = c1 + c3 + c5 + pool_proj
 
     def forward(self, x):
@@ -170,6 +175,55 @@ def googlenet(num_classes: int = 1000) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+def _conv_bn_relu(c_in, c_out, kernel, stride=1, padding=0):
+    """torchvision's BasicConv2d: a convolution without bias, batch norm (eps 1e-3), ReLU."""
+    return nn.Sequential(nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding, bias=False),
+                         nn.BatchNorm2d(c_out, eps=0.001), nn.ReLU())
+
+
+class InceptionBN(nn.Module):
+    """The Inception module as torchvision builds it: every convolution without bias and
+    followed by batch norm, and a 3x3 (not 5x5) convolution in the "5x5" branch, a slip kept
+    in torchvision so that its published weights still load."""
+
+    def __init__(self, c_in, c1, c3_reduce, c3, c5_reduce, c5, pool_proj):
+        super().__init__()
+        self.branch1 = _conv_bn_relu(c_in, c1, 1)
+        self.branch3 = nn.Sequential(_conv_bn_relu(c_in, c3_reduce, 1),
+                                     _conv_bn_relu(c3_reduce, c3, 3, padding=1))
+        self.branch5 = nn.Sequential(_conv_bn_relu(c_in, c5_reduce, 1),
+                                     _conv_bn_relu(c5_reduce, c5, 3, padding=1))
+        self.branch_pool = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1, ceil_mode=True),
+                                         _conv_bn_relu(c_in, pool_proj, 1))
+        self.out_channels = c1 + c3 + c5 + pool_proj
+
+    def forward(self, x):
+        return torch.cat([self.branch1(x), self.branch3(x), self.branch5(x), self.branch_pool(x)], dim=1)
+
+
+def googlenet_torchvision(num_classes: int = 1000) -> nn.Sequential:
+    """GoogLeNet as torchvision's ``googlenet`` builds it for inference (``aux_logits=False``):
+    Table 1's widths, but batch norm after every convolution (no conv biases), no LRN, the
+    3x3 slip of :class:`InceptionBN`, adaptive average pooling. Built here so that the chapter
+    can compare counts without installing torchvision; ``googlenet()`` stays the paper's."""
+    def pool():
+        return nn.MaxPool2d(3, stride=2, ceil_mode=True)
+
+    layers = [_conv_bn_relu(3, 64, 7, stride=2, padding=3), pool(),
+              _conv_bn_relu(64, 64, 1), _conv_bn_relu(64, 192, 3, padding=1), pool()]
+    channels = 192
+    for name, widths in GOOGLENET_INCEPTIONS.items():
+        if name == "4a":
+            layers.append(pool())
+        elif name == "5a":
+            layers.append(nn.MaxPool2d(2, stride=2, ceil_mode=True))
+        block = InceptionBN(channels, *widths)
+        layers.append(block)
+        channels = block.out_channels
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.2), nn.Linear(channels, num_classes)]
+    return nn.Sequential(*layers)
+
+
 # ----------------------------------------------------------------------------- ResNet
 class BasicBlock(nn.Module):
     """Two 3x3 convolutions with batch normalisation, plus the shortcut: y = relu(x + F(x)).
@@ -181,8 +235,10 @@ class BasicBlock(nn.Module):
         super().__init__()
         c_out = width * self.expansion
         self.body = nn.Sequential(
-            nn.Conv2d(c_in, width, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(),
-            nn.Conv2d(width, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out))
+            nn.Conv2d(c_in, width, 3, stride=stride, padding=1, bias=False),
+            nn.BatchNorm2d(width), nn.ReLU(),
+            nn.Conv2d(width, c_out, 3, padding=1, bias=False),
+            nn.BatchNorm2d(c_out))
         self.shortcut = _projection(c_in, c_out, stride)
 
     def forward(self, x):

@@ -136,3 +136,13 @@ def test_bad_arguments_raise_value_errors():
         zoo.alexnet("caffe")
     with pytest.raises(ValueError, match="model"):
         zoo.depth("resnet")
+
+
+def test_googlenet_as_torchvision_builds_it():
+    # torchvision's documented count for GoogLeNet (aux_logits=False): batch norm instead of
+    # conv biases and a 3x3 convolution in the "5x5" branch; the paper's version is unchanged.
+    model = on_meta(zoo.googlenet_torchvision)
+    assert zoo.count_parameters(model) == 6_624_904
+    assert zoo.count_parameters(on_meta(zoo.googlenet)) == 6_998_552
+    assert zoo.depth(model) == 22
+    assert zoo.profile(model, (3, 224, 224)).output_shape == (1, 1000)
