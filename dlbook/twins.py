@@ -409,6 +409,6 @@ def torch_optimizer_like(scratch_optimizer, torch_params):
                                  history_size=int(scratch_optimizer.history_size),
                                  tolerance_grad=float(scratch_optimizer.tolerance_grad),
                                  tolerance_change=float(scratch_optimizer.tolerance_change),
-                                 line_search_fn=None)
+                                 line_search_fn=_hyper(scratch_optimizer, "line_search_fn", None))
     raise ValueError(f"scratch_optimizer: no torch.optim equivalent for {kind.__name__} "
                      "(supported: SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, LBFGS)")

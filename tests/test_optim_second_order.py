@@ -151,7 +151,7 @@ def test_lbfgs_at_a_minimum_returns_after_one_evaluation():
 
 
 @pytest.mark.parametrize("kwargs, argument", [
-    (dict(line_search_fn="strong_wolfe"), "line_search_fn"), (dict(lr=0), "lr"),
+    (dict(line_search_fn="wolfe"), "line_search_fn"), (dict(lr=0), "lr"),
     (dict(max_iter=0), "max_iter"), (dict(max_eval=0), "max_eval"), (dict(history_size=0), "history_size"),
     (dict(tolerance_grad=-1.0), "tolerance_grad"), (dict(tolerance_change=-1e-9), "tolerance_change")])
 def test_lbfgs_bad_arguments(kwargs, argument):

@@ -3,16 +3,17 @@
 First-order (``step()`` after the gradients are in ``p.grad``): SGD, Momentum, Nesterov, AdaGrad,
 RMSprop, Adam. L-BFGS (``step(closure)``). Newton, DFP and BFGS work on a flat vector with
 callables ``f``, ``grad`` (and ``hess``) and return an ``OptimizeResult``. Learning-rate
-schedules: StepLR, ExponentialLR, CosineAnnealingLR. 2-D test functions: ``test_functions``.
+schedules: StepLR, ExponentialLR, CosineAnnealingLR, LinearLR (warm-up). 2-D test functions:
+``test_functions``.
 """
 from . import test_functions
 from .first_order import SGD, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop
 from .lbfgs import LBFGS
 from .quasi_newton import OptimizeResult, armijo_line_search, bfgs, dfp, newton, wolfe_line_search
-from .schedules import CosineAnnealingLR, ExponentialLR, LRScheduler, StepLR
+from .schedules import CosineAnnealingLR, ExponentialLR, LinearLR, LRScheduler, StepLR
 
 __all__ = [
     "Optimizer", "SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam", "LBFGS",
     "newton", "dfp", "bfgs", "OptimizeResult", "wolfe_line_search", "armijo_line_search",
-    "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "test_functions",
+    "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "test_functions",
 ]

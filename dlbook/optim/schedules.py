@@ -1,4 +1,5 @@
-"""Learning-rate schedules: set ``optimizer.lr`` once per epoch, as ``torch.optim.lr_scheduler``.
+"""Learning-rate schedules: set ``optimizer.lr`` once per epoch (or per update, for a warm-up),
+as ``torch.optim.lr_scheduler``.
 
 Usage, as in torch: create the scheduler after the optimiser (epoch 0 keeps the initial rate
 ``base_lr``), then call ``scheduler.step()`` at the end of every epoch. Each schedule is written in
@@ -78,3 +79,33 @@ class CosineAnnealingLR(LRScheduler):
     def lr_at(self, epoch):
         cosine = (1.0 + math.cos(math.pi * epoch / self.T_max)) / 2.0
         return self.eta_min + (self.base_lr - self.eta_min) * cosine
+
+
+class LinearLR(LRScheduler):
+    """Linear warm-up: the factor on ``base_lr`` moves from ``start_factor`` to ``end_factor``
+    over ``total_iters`` calls of ``step()``, then stays at ``end_factor``:
+
+        lr = base_lr * (start_factor
+                        + (end_factor - start_factor) * min(epoch, total_iters) / total_iters)
+
+    Unlike the decays above it changes the rate at once: creating it writes
+    ``base_lr * start_factor`` into the optimiser (torch does the same). Warm-up is usually
+    stepped once per *update*, not per epoch, for the first few hundred updates.
+    """
+
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
+        super().__init__(optimizer)
+        start = check_positive_float(start_factor, "start_factor")
+        if start > 1.0:
+            raise ValueError(f"start_factor: expected a number in (0, 1], got {start_factor!r}")
+        end = check_positive_float(end_factor, "end_factor", allow_zero=True)
+        if end > 1.0:
+            raise ValueError(f"end_factor: expected a number in [0, 1], got {end_factor!r}")
+        self.start_factor, self.end_factor = start, end
+        self.total_iters = check_positive_int(total_iters, "total_iters")
+        self.optimizer.lr = self.lr_at(0)
+
+    def lr_at(self, epoch):
+        progress = min(epoch, self.total_iters) / self.total_iters
+        factor = self.start_factor + (self.end_factor - self.start_factor) * progress
+        return self.base_lr * factor

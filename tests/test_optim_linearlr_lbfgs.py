@@ -1,0 +1,274 @@
+"""LinearLR against torch.optim.lr_scheduler.LinearLR, and L-BFGS with the strong Wolfe line
+search against torch.optim.LBFGS(line_search_fn="strong_wolfe"), iterate by iterate in float64."""
+import numpy as np
+import pytest
+import torch
+
+from dlbook.nn import Parameter
+from dlbook.optim import SGD, LBFGS, CosineAnnealingLR, LinearLR
+from dlbook.optim.lbfgs import cubic_interpolate, strong_wolfe
+from dlbook.optim.test_functions import Quadratic, Rosenbrock, Saddle
+from dlbook.twins import torch_optimizer_like
+
+
+# ------------------------------------------------------------------------------- LinearLR
+def linear_sequences(kwargs, steps=12, lr=0.3):
+    opt = SGD([Parameter(np.zeros(1))], lr=lr)
+    opt_t = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    sched = LinearLR(opt, **kwargs)
+    sched_t = torch.optim.lr_scheduler.LinearLR(opt_t, **kwargs)
+    seq, seq_t = [opt.lr], [opt_t.param_groups[0]["lr"]]
+    for _ in range(steps):
+        opt_t.step()
+        sched.step()
+        sched_t.step()
+        seq.append(opt.lr)
+        seq_t.append(opt_t.param_groups[0]["lr"])
+        assert sched.get_last_lr() == [opt.lr]
+    return np.array(seq), np.array(seq_t)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, dict(start_factor=0.1, total_iters=8), dict(start_factor=1.0, end_factor=0.2, total_iters=4),
+    dict(start_factor=0.5, end_factor=0.0, total_iters=3), dict(start_factor=0.01, total_iters=1)])
+def test_linear_lr_matches_torch(kwargs):
+    seq, seq_t = linear_sequences(kwargs)
+    np.testing.assert_allclose(seq, seq_t, rtol=1e-12, atol=1e-15)
+    assert len(np.unique(np.round(seq, 12))) > 1, "the schedule must change the rate"
+
+
+def test_linear_lr_defaults_warm_up_from_a_third_over_five_steps():
+    seq, _ = linear_sequences({}, steps=8, lr=0.3)
+    np.testing.assert_allclose(seq[:6], 0.3 * np.array([1, 1.4, 1.8, 2.2, 2.6, 3.0]) / 3,
+                               rtol=1e-14)
+    np.testing.assert_allclose(seq[5:], 0.3, rtol=1e-14)     # constant after total_iters
+
+
+def test_warm_up_then_cosine_trains_like_torch():
+    """Warm-up for 5 updates, then cosine annealing: SGD on a quadratic, parameters compared."""
+    f = Quadratic(condition=10.0, angle=0.5)
+    p = Parameter(np.array(f.start))
+    x_t = torch.tensor(f.start, dtype=torch.float64, requires_grad=True)
+    opt, opt_t = SGD([p], lr=0.15), torch.optim.SGD([x_t], lr=0.15)
+    warm = LinearLR(opt, start_factor=0.2, total_iters=5)
+    warm_t = torch.optim.lr_scheduler.LinearLR(opt_t, start_factor=0.2, total_iters=5)
+    cosine = cosine_t = None
+    for step in range(25):
+        opt.zero_grad()
+        p.grad += f.grad(p.data)
+        opt.step()
+        opt_t.zero_grad()
+        f(x_t).backward()
+        opt_t.step()
+        if step < 5:
+            warm.step()
+            warm_t.step()
+        else:
+            if cosine is None:
+                cosine = CosineAnnealingLR(opt, T_max=20)
+                cosine_t = torch.optim.lr_scheduler.CosineAnnealingLR(opt_t, T_max=20)
+            cosine.step()
+            cosine_t.step()
+        assert opt.lr == pytest.approx(opt_t.param_groups[0]["lr"], rel=1e-12)
+        np.testing.assert_allclose(p.data, x_t.detach().numpy(), rtol=1e-12, atol=1e-15)
+    assert f(p.data) < 1e-2 * f(np.array(f.start))
+
+
+@pytest.mark.parametrize("kwargs, argument", [
+    (dict(start_factor=0.0), "start_factor"), (dict(start_factor=1.5), "start_factor"),
+    (dict(start_factor="0.5"), "start_factor"), (dict(end_factor=-0.1), "end_factor"),
+    (dict(end_factor=1.01), "end_factor"), (dict(total_iters=0), "total_iters"),
+    (dict(total_iters=2.5), "total_iters")])
+def test_linear_lr_bad_arguments(kwargs, argument):
+    opt = SGD([Parameter(np.zeros(1))], lr=0.1)
+    with pytest.raises(ValueError, match=rf"^{argument}:"):
+        LinearLR(opt, **kwargs)
+    assert opt.lr == 0.1, "a refused scheduler must leave the rate alone"
+
+
+def test_linear_lr_needs_a_dlbook_optimizer():
+    with pytest.raises(ValueError, match="^optimizer:"):
+        LinearLR(object())
+
+
+# ------------------------------------------------------------------ strong Wolfe line search
+def test_cubic_interpolate_finds_the_minimiser_of_a_cubic():
+    """For an exact cubic the interpolant is the cubic itself: its local minimiser comes back."""
+    c = lambda x: x**3 - 3 * x + 1               # minimiser at x = 1
+    dc = lambda x: 3 * x**2 - 3
+    x = cubic_interpolate(0.2, c(0.2), dc(0.2), 2.0, c(2.0), dc(2.0))
+    assert x == pytest.approx(1.0, rel=1e-12)
+    x = cubic_interpolate(2.0, c(2.0), dc(2.0), 0.2, c(0.2), dc(0.2))  # order does not matter
+    assert x == pytest.approx(1.0, rel=1e-12)
+    assert cubic_interpolate(0.2, c(0.2), dc(0.2), 2.0, c(2.0), dc(2.0), bounds=(1.5, 3)) == 1.5
+
+
+def test_strong_wolfe_returns_a_step_satisfying_both_conditions():
+    f = Rosenbrock()
+    x = np.array(f.start)
+    g = f.grad(x)
+    d = -g / np.abs(g).sum()
+    gtd = float(g @ d)
+    f_new, g_new, t, evals = strong_wolfe(lambda t: (f(x + t * d), f.grad(x + t * d)),
+                                          1.0, d, f(x), g, gtd)
+    assert f_new <= f(x) + 1e-4 * t * gtd                   # sufficient decrease
+    assert abs(g_new @ d) <= 0.9 * abs(gtd)                  # curvature (strong)
+    assert f_new == f(x + t * d) and 1 <= evals <= 25
+
+
+# ---------------------------------------------------------------- L-BFGS with the line search
+def run_pair(params, tparams, loss_and_grads, torch_loss, n_steps, **kwargs):
+    """step(closure) n_steps times on both sides; yield both flat iterates after each call.
+    ``torch_loss()`` returns the loss with the gradients in ``.grad``."""
+    opt = LBFGS(params, line_search_fn="strong_wolfe", **kwargs)
+    opt_t = torch.optim.LBFGS(tparams, line_search_fn="strong_wolfe", **kwargs)
+
+    def closure():
+        opt.zero_grad()
+        return loss_and_grads()
+
+    def closure_t():
+        opt_t.zero_grad()
+        return torch_loss()
+
+    for _ in range(n_steps):
+        loss, loss_t = opt.step(closure), opt_t.step(closure_t)
+        assert abs(float(loss) - loss_t.item()) <= 1e-10 * max(1.0, abs(loss_t.item()))
+        state, state_t = opt.state[0], opt_t.state[tparams[0]]
+        assert state["n_iter"] == state_t["n_iter"]
+        assert state["func_evals"] == state_t["func_evals"]
+        yield (np.concatenate([p.data.ravel() for p in params]),
+               np.concatenate([t.detach().numpy().ravel() for t in tparams]))
+
+
+def two_d_pair(f, autograd=False):
+    """Both sides on a 2-D test function. By default torch gets the gradient from the same
+    formula ``f.grad`` (on tensors), so the two runs see bit-identical numbers and any gap is
+    the optimiser's; ``autograd=True`` uses torch autograd (rounds differently)."""
+    p = Parameter(np.array(f.start))
+    x_t = torch.tensor(f.start, dtype=torch.float64, requires_grad=True)
+
+    def loss_and_grads():
+        p.grad += f.grad(p.data)
+        return f(p.data)
+
+    def torch_loss():
+        if autograd:
+            loss = f(x_t)
+            loss.backward()
+            return loss
+        with torch.no_grad():
+            x_t.grad = f.grad(x_t.detach())
+            return f(x_t.detach())
+
+    return p, x_t, loss_and_grads, torch_loss
+
+
+@pytest.mark.parametrize("f", [Rosenbrock(), Quadratic(condition=50.0, angle=0.3),
+                               Saddle(c=0.5)], ids=repr)
+def test_strong_wolfe_lbfgs_matches_torch_iterate_by_iterate(f):
+    """max_iter=2 per call: every call does two iterations, each with its own line search;
+    with the same gradient numbers the iterates agree to rounding over the whole run."""
+    p, x_t, loss_and_grads, torch_loss = two_d_pair(f)
+    iterates = []
+    for x, x_torch in run_pair([p], [x_t], loss_and_grads, torch_loss, 20, max_iter=2):
+        assert np.linalg.norm(x - x_torch) <= 1e-12 * max(1.0, np.linalg.norm(x_torch))
+        iterates.append(x)
+    assert len({tuple(x) for x in iterates}) > 3, "the runs must move"
+
+
+def test_strong_wolfe_lbfgs_with_autograd_gradients_agrees_for_the_first_steps():
+    """Autograd rounds the gradient differently; Rosenbrock amplifies that slowly."""
+    p, x_t, loss_and_grads, torch_loss = two_d_pair(Rosenbrock(), autograd=True)
+    for x, x_torch in run_pair([p], [x_t], loss_and_grads, torch_loss, 5, max_iter=1):
+        assert np.linalg.norm(x - x_torch) <= 1e-10 * np.linalg.norm(x_torch)
+
+
+def test_strong_wolfe_lbfgs_solves_rosenbrock_as_torch_does():
+    """One call with torch's defaults for a full solve: same iterations, evaluations, answer."""
+    f = Rosenbrock()
+    p, x_t, loss_and_grads, torch_loss = two_d_pair(f)
+    (x, x_torch), = run_pair([p], [x_t], loss_and_grads, torch_loss, 1, max_iter=200,
+                             tolerance_grad=1e-10, tolerance_change=1e-14)
+    np.testing.assert_allclose(x, x_torch, rtol=1e-10)
+    np.testing.assert_allclose(x, f.minimum, atol=1e-6)
+    assert f(x) < 1e-12
+
+
+def test_strong_wolfe_with_a_tiny_evaluation_budget_matches_torch():
+    """max_iter=1 gives max_eval=1: the search gets its first trial only (max_ls=0) and keeps
+    it only if it lowers f. From Rosenbrock's start it does not, so neither library moves."""
+    f = Rosenbrock()
+    p, x_t, loss_and_grads, torch_loss = two_d_pair(f)
+    for x, x_torch in run_pair([p], [x_t], loss_and_grads, torch_loss, 5, max_iter=1):
+        np.testing.assert_array_equal(x, x_torch)
+        np.testing.assert_array_equal(x, f.start)
+    # a budget that cuts searches short: the two agree until Rosenbrock amplifies the
+    # last-bit differences of the two-loop recursion (torch fuses multiply-adds)
+    p, x_t, loss_and_grads, torch_loss = two_d_pair(f)
+    for x, x_torch in run_pair([p], [x_t], loss_and_grads, torch_loss, 5, max_iter=4,
+                               max_eval=6, history_size=3):
+        np.testing.assert_allclose(x, x_torch, rtol=1e-10, atol=1e-14)
+
+
+def test_strong_wolfe_lbfgs_matches_torch_on_a_network():
+    rng = np.random.default_rng(5)
+    X, Y = rng.standard_normal((40, 4)), rng.standard_normal((40, 1))
+    params = [Parameter(0.5 * rng.standard_normal(s)) for s in [(6, 4), (6,), (1, 6), (1,)]]
+    tparams = [torch.tensor(p.data, requires_grad=True) for p in params]
+
+    def loss_and_grads():
+        W1, b1, W2, b2 = (p.data for p in params)
+        h = np.tanh(X @ W1.T + b1)
+        r = h @ W2.T + b2 - Y
+        d_out = r / len(X)
+        d_z = (d_out @ W2) * (1 - h * h)
+        for p, g in zip(params, [d_z.T @ X, d_z.sum(0), d_out.T @ h, d_out.sum(0)]):
+            p.grad += g
+        return 0.5 * np.mean(r**2)
+
+    def torch_loss():
+        W1, b1, W2, b2 = tparams
+        Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
+        loss = 0.5 * torch.mean((torch.tanh(Xt @ W1.T + b1) @ W2.T + b2 - Yt) ** 2)
+        loss.backward()
+        return loss
+
+    first = loss_and_grads()
+    for x, x_torch in run_pair(params, tparams, loss_and_grads, torch_loss, 4, max_iter=5,
+                               history_size=5):
+        assert np.linalg.norm(x - x_torch) <= 1e-9 * np.linalg.norm(x_torch)
+    assert loss_and_grads() < 0.5 * first
+
+
+def test_line_search_beats_the_fixed_step_on_rosenbrock():
+    """The reason to use it: fewer iterations to f < 1e-8 than the fixed step of 1."""
+    f = Rosenbrock()
+    counts = {}
+    for search in (None, "strong_wolfe"):
+        p = Parameter(np.array(f.start))
+        opt = LBFGS([p], max_iter=1, line_search_fn=search, max_eval=30)
+
+        def closure():
+            opt.zero_grad()
+            p.grad += f.grad(p.data)
+            return f(p.data)
+
+        for k in range(1, 300):
+            opt.step(closure)
+            if f(p.data) < 1e-8:
+                break
+        counts[search] = k
+    assert counts["strong_wolfe"] < counts[None] < 300
+
+
+def test_torch_twin_of_a_line_search_lbfgs_uses_the_line_search():
+    opt = LBFGS([Parameter(np.zeros(2))], line_search_fn="strong_wolfe")
+    twin = torch_optimizer_like(opt, [torch.zeros(2, dtype=torch.float64, requires_grad=True)])
+    assert twin.defaults["line_search_fn"] == "strong_wolfe"
+
+
+@pytest.mark.parametrize("value", ["wolfe", "Strong_Wolfe", 1, True])
+def test_unknown_line_search_raises_naming_the_argument(value):
+    with pytest.raises(ValueError, match="^line_search_fn:"):
+        LBFGS([Parameter(np.zeros(2))], line_search_fn=value)
