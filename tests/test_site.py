@@ -484,6 +484,7 @@ class Observer:
 
     @staticmethod
     def _desktop_sidebar(page):
+        page.evaluate("() => window.scrollTo(0, 0)")
         toggle = page.locator(".primary-toggle:visible").first
         hidden = "() => document.getElementById('pst-primary-sidebar').classList.contains('pst-sidebar-hidden')"
         toggle.click()

@@ -7,8 +7,8 @@ Registered in ``_config.yml`` (``sphinx: local_extensions``). It
   MathJax typesetting after the page's own scripts);
 * gives every element id in a page one use only (sphinx-proof and sphinx-exercise write the ids
   ``proof``, ``proof-content``, ``exercise-content`` and ``solution-content`` once per directive);
-* turns the glossary's "defined in" column (``3 Backpropagation``) into links to that chapter, so the
-  rows chapter authors add as plain text become links too;
+* turns the glossary's "defined in" column (``3 Backpropagation``) into links to that chapter, at the
+  section where the row's Chinese term first appears, so rows added as plain text become links too;
 * labels the references page author-year (``[Rumelhart et al., 1986]``), as the in-text citations are;
 * leaves out of the built site what no reader needs: source maps, and the 1.5 MB Font Awesome
   JavaScript whose icons the theme's CSS web fonts already draw (see templates/static/).
@@ -59,8 +59,24 @@ def chapter_docs(env) -> dict:
     return chapters
 
 
+def first_use(app, docname, term) -> str:
+    """The id of the section of ``docname`` whose text first contains ``term`` ("" if none does)."""
+    cache = app.__dict__.setdefault("_dlbook_chapter_texts", {})  # one build, one cache
+    if docname not in cache:
+        doctree = app.env.get_doctree(docname)
+        cache[docname] = [(node.astext(), node) for node in doctree.findall(nodes.Text)]
+    for text, node in cache[docname]:
+        if term and term in text:
+            section = node.parent
+            while section is not None and not (isinstance(section, nodes.section) and section.get("ids")):
+                section = section.parent
+            return section["ids"][0] if section is not None else ""
+    return ""
+
+
 def link_glossary(app, doctree, docname) -> None:
-    """Make each "defined in" cell (``N Title``) of the glossary table a link to chapter N."""
+    """Make each "defined in" cell (``N Title``) of the glossary table a link to chapter N, at the
+    section where the row's Chinese term first appears in it."""
     chapters = chapter_docs(app.env)
     for table in doctree.findall(nodes.table):
         head = [e.astext().strip().lower() for e in next(table.findall(nodes.thead), nodes.thead()).findall(nodes.entry)]
@@ -73,8 +89,11 @@ def link_glossary(app, doctree, docname) -> None:
             if not match or int(match.group(1)) not in chapters:
                 continue
             target = chapters[int(match.group(1))]
-            text = entry.astext().strip()
-            link = nodes.reference("", text, internal=True, refuri=app.builder.get_relative_uri(docname, target))
+            uri = app.builder.get_relative_uri(docname, target)
+            chinese = row.children[1].astext().split("(")[0].strip() if column > 1 else ""
+            anchor = first_use(app, target, chinese)
+            link = nodes.reference("", entry.astext().strip(), internal=True,
+                                   refuri=f"{uri}#{anchor}" if anchor else uri)
             entry.children = []
             entry += nodes.paragraph("", "", link)
 
