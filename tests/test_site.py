@@ -315,7 +315,7 @@ WIDE_EQUATIONS = r"""() => [...document.querySelectorAll('mjx-container[display=
   .filter(m => m.scrollWidth > m.clientWidth + 1)
   .map(m => {
     const box = m.closest('div.math');
-    const number = box && box.querySelector('.eqno') ? box.querySelector('.eqno').textContent.trim() : '';
+    const number = box && box.querySelector('.eqno') ? box.querySelector('.eqno').textContent.replace('#', '').trim() : '';
     const section = m.closest('section[id]');
     const tex = (m.querySelector('mjx-assistive-mml') || m).textContent.replace(/\s+/g, ' ').slice(0, 50);
     return `${number || 'unnumbered'} in #${section ? section.id : '?'}: needs ${m.scrollWidth} px, ` +
