@@ -156,8 +156,9 @@ def test_mathjax_is_served_from_the_site_and_never_blocks_parsing(built):
 def test_no_source_maps_or_unused_icon_script_ship(built):
     maps = [str(p.relative_to(built)) for p in built.rglob("*.map")]
     assert not maps, f"source maps in the site: {maps}"
-    pointers = [str(p.relative_to(built)) for p in (built / "_static").rglob("*.[jc]s*")
-                if p.suffix in (".js", ".css") and "sourceMappingURL=" in p.read_text(encoding="utf8", errors="replace")]
+    shipped = [p for p in (built / "_static").rglob("*") if p.suffix in (".js", ".css")]
+    pointers = [str(p.relative_to(built)) for p in shipped
+                if "sourceMappingURL=" in p.read_text(encoding="utf8", errors="replace")]
     assert not pointers, f"files still point at removed source maps: {pointers}"
     for page in html_pages(built):
         assert not [s for s in parse(page).scripts if "fontawesome" in s["src"]], f"{page.name} loads fontawesome.js"
@@ -253,7 +254,8 @@ def test_citations_use_one_style(built):
     for entry in notebook_pages():
         text = (built / f"{entry}.html").read_text(encoding="utf8")
         for span in re.findall(r'<span class="bibtex-citation"[^>]*>(.*?)</span>', text, flags=re.S):
-            for cited in map(plain, re.findall(r'<a class="reference internal" href="references\.html#[^"]+"[^>]*>(.*?)</a>', span, flags=re.S)):
+            links = re.findall(r'<a class="reference internal" href="references\.html#[^"]+"[^>]*>(.*?)</a>', span, flags=re.S)
+            for cited in map(plain, links):
                 in_text.add(f"{plain(span).split(' [')[0]}, {cited}" if re.fullmatch(r"\d{4}[a-z]?", cited) else cited)
     assert in_text, "no chapter cites anything"
     unmatched = sorted(c for c in in_text if c not in labels)
@@ -315,7 +317,8 @@ WIDE_EQUATIONS = r"""() => [...document.querySelectorAll('mjx-container[display=
   .filter(m => m.scrollWidth > m.clientWidth + 1)
   .map(m => {
     const box = m.closest('div.math');
-    const number = box && box.querySelector('.eqno') ? box.querySelector('.eqno').textContent.replace('#', '').trim() : '';
+    const eqno = box && box.querySelector('.eqno');
+    const number = eqno ? eqno.textContent.replace('#', '').trim() : '';
     const section = m.closest('section[id]');
     const tex = (m.querySelector('mjx-assistive-mml') || m).textContent.replace(/\s+/g, ' ').slice(0, 50);
     return `${number || 'unnumbered'} in #${section ? section.id : '?'}: needs ${m.scrollWidth} px, ` +
