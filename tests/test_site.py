@@ -439,6 +439,28 @@ class Observer:
     def _phone(self, page, note):
         note["overflow"] = page.evaluate(HORIZONTAL_OVERFLOW)
         note["toggles"] = {kind: self._phone_sidebar(page, kind) for kind in ("primary", "secondary")}
+        note["frame_zoom"] = self._frame_zoom(page)
+
+    @staticmethod
+    def _frame_zoom(page):
+        """Tap each shrunk slider frame: it must show at its natural size, and fit again on a second tap."""
+        problems = []
+        scale = "img => img.getBoundingClientRect().width / img.naturalWidth"
+        frames = page.locator("div.dlbook-slider img.dlbook-slider-frame")
+        for s in range(frames.count()):
+            frame = frames.nth(s)
+            frame.scroll_into_view_if_needed()
+            before = frame.evaluate(scale)
+            if before >= MIN_FRAME_SCALE:
+                continue
+            frame.click()
+            if frame.evaluate(scale) < 0.99:
+                problems.append(f"slider {s}: a tap did not show the frame at its natural size ({before:.2f})")
+            problems += [f"slider {s} zoomed widens the page: {w}" for w in page.evaluate(HORIZONTAL_OVERFLOW)]
+            frame.click(position={"x": 5, "y": 5})
+            if abs(frame.evaluate(scale) - before) > 0.01:
+                problems.append(f"slider {s}: a second tap did not fit the frame to the screen again")
+        return problems
 
     @staticmethod
     def _sliders(page):
@@ -599,6 +621,13 @@ def test_slider_frames_are_shown_near_their_natural_size(observer, entry):
     small = [f"slider {s}: {seen['natural']} px frame shown at {seen['shown']} px"
              for s, seen in enumerate(observer.observe(entry, DESKTOP)["sliders"]) if seen["scale"] < MIN_FRAME_SCALE]
     assert not small, f"{entry} at 1280 px (re-execute the chapter: frames must be <= 760 px):\n" + "\n".join(small)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("entry", PAGES)
+def test_a_tap_shows_a_shrunk_slider_frame_at_its_natural_size_on_a_phone(observer, entry):
+    problems = observer.observe(entry, PHONE)["frame_zoom"]
+    assert not problems, f"{entry} at 390 px:\n" + "\n".join(problems)
 
 
 @pytest.mark.browser

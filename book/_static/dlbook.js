@@ -11,6 +11,7 @@
  *    dropdown. togglebutton.js finds its button only when the click lands on the bare title or the
  *    chevron; a click on the link sphinx-exercise puts in "Solution to Exercise 1.1 (...)" jumped
  *    to the exercise, threw "ReferenceError: button is not defined" and toggled another solution.
+ * 4. On a phone a slider frame is shrunk to the screen; a tap shows it at its natural size.
  */
 (function () {
   "use strict";
@@ -67,6 +68,17 @@
     window.toggleHidden(button);
   }
 
+  // ---- 4. slider frames on a phone: shrunk to the screen, a tap shows one at its natural size
+  //         (legible text, scrolled sideways inside the slider); another tap fits it again
+  function zoomSliderFrame(event) {
+    var img = event.target.closest && event.target.closest("img.dlbook-slider-frame");
+    var slider = img && img.closest(".dlbook-slider");
+    if (!slider) return;
+    var shrunk = img.getBoundingClientRect().width < img.naturalWidth - 1;
+    if (shrunk || slider.classList.contains("dlbook-zoomed")) slider.classList.toggle("dlbook-zoomed");
+  }
+
   document.addEventListener("click", forwardSidebarToggle, true);
   document.addEventListener("click", toggleFromTitle, true);
+  document.addEventListener("click", zoomSliderFrame);
 })();
