@@ -55,6 +55,15 @@ def test_directives_become_titled_quotes_and_equations_get_their_sphinx_numbers(
                         "(McCulloch and Pitts, 1943).")
 
 
+def test_links_to_other_pages_point_at_the_website():
+    refs = References(doc_base="../book/", page_url="../book/03_backprop.html")
+    text = ("See [the notation](notation.md), [chapter 3](03_backprop.ipynb#top), "
+            "[above](#the-delta-notation), [nbval](https://nbval.readthedocs.io) and ![x](a.png).")
+    assert lower(text, refs) == (
+        "See [the notation](../book/notation.html), [chapter 3](../book/03_backprop.html), "
+        "[above](../book/03_backprop.html), [nbval](https://nbval.readthedocs.io) and ![x](a.png).")
+
+
 def test_solutions_are_cut_fence_by_fence_even_in_the_middle_of_a_cell():
     nb = nbformat.v4.new_notebook(cells=[
         md("## Exercises\n\n```{exercise} One\n:label: ex-1\n\nDo it.\n```\n\n"

@@ -27,7 +27,9 @@ from dlbook import colab
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_PAGE_BYTES = 3_000_000  # a page with its own images; the shared theme and MathJax files are cached
-MAX_SITE_BYTES = 40_000_000
+MAX_SITE_BYTES = 40_000_000  # the pages and what they load, per edition
+MAX_KIT_BYTES = 30_000_000   # the lecture kit they link to (python -m dlbook.lecture)
+LECTURE_KIT = ("slides", "student")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = os.environ.get("DLBOOK_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 SEARCH_TERM = "gradient"
@@ -58,7 +60,14 @@ def site(tmp_path_factory):
            "-n", "-W", "--keep-going"]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT)
     html_dir = out / "_build" / "html"
-    return {"returncode": result.returncode, "log": result.stdout + result.stderr, "html": html_dir}
+    log = result.stdout + result.stderr
+    if result.returncode == 0:  # README's first command: the build, then the lecture kit it links to
+        kit = subprocess.run([sys.executable, "-m", "dlbook.lecture", "--site", str(html_dir)],
+                             capture_output=True, text=True, timeout=300, cwd=ROOT)
+        log += kit.stdout + kit.stderr
+        if kit.returncode != 0:
+            return {"returncode": kit.returncode, "log": log, "html": html_dir}
+    return {"returncode": result.returncode, "log": log, "html": html_dir}
 
 
 @pytest.fixture(scope="module")
@@ -165,8 +174,13 @@ def test_no_source_maps_or_unused_icon_script_ship(built):
 
 
 def test_page_and_site_sizes(built):
-    total = sum(p.stat().st_size for p in built.rglob("*") if p.is_file())
+    def size(paths):
+        return sum(p.stat().st_size for p in paths if p.is_file())
+
+    kit = [p for folder in LECTURE_KIT for p in (built / folder).rglob("*")]
+    total = size(built.rglob("*")) - size(kit)
     assert total < MAX_SITE_BYTES, f"the site is {total / 1e6:.1f} MB"
+    assert size(kit) < MAX_KIT_BYTES, f"the slides and student notebooks are {size(kit) / 1e6:.1f} MB"
     heavy = []
     for page in html_pages(built):
         weight = page.stat().st_size
@@ -638,9 +652,11 @@ def test_clicking_a_solution_title_opens_that_solution(observer, entry):
 
 
 def test_every_chapter_has_solutions_to_click(built):
-    for entry in notebook_pages():
-        if entry != "book/preface":
-            assert 'class="solution dropdown' in (built / f"{entry}.html").read_text(encoding="utf8"), entry
+    from dlbook.lecture.book import chapters
+
+    for _, path in chapters(ROOT):
+        entry = path.relative_to(ROOT).with_suffix("").as_posix()
+        assert 'class="solution dropdown' in (built / f"{entry}.html").read_text(encoding="utf8"), entry
 
 
 @pytest.mark.browser
@@ -715,3 +731,32 @@ def test_static_slider_with_two_knobs_picks_the_right_frame(browser):
     assert page.locator("output.dlbook-slider-value").all_inner_texts() == ["5", "blue"]
     assert not errors
     page.close()
+
+
+@pytest.mark.browser
+def test_every_chapter_links_a_deck_that_runs_offline(browser, server, built):
+    """Each chapter page links its slides and student notebook; each deck loads with no error and
+    no request to another host, shows its slides and typesets its formulas with the site's MathJax."""
+    from dlbook.lecture.book import chapters
+
+    for _, path in chapters(ROOT):
+        stem = path.stem
+        page_html = (built / "book" / f"{stem}.html").read_text(encoding="utf8")
+        assert f'href="../slides/{stem}.html"' in page_html and f'href="../student/{stem}.ipynb"' in page_html
+        assert (built / "student" / f"{stem}.ipynb").is_file()
+        page = browser.new_page(viewport=DESKTOP)
+        external, errors = [], []
+        page.route("**/*", lambda route: (external.append(route.request.url), route.abort())
+                   if not route.request.url.startswith(server) else route.continue_())
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(f"{server}/slides/{stem}.html", wait_until="load")
+        page.wait_for_function("() => window.Reveal && Reveal.isReady()", timeout=30_000)
+        slides = page.evaluate("() => Reveal.getTotalSlides()")
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                               timeout=30_000)
+        page.evaluate("() => MathJax.startup.promise")
+        rendered = page.locator("mjx-container").count()
+        page.close()
+        assert not external and not errors, f"{stem}: {external} {errors}"
+        assert slides >= 10 and rendered > 0, f"{stem}: {slides} slides, {rendered} formulas"

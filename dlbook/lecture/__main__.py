@@ -26,8 +26,10 @@ def build(site: Path, root: Path = ROOT) -> list:
         nb = nbformat.read(path, as_version=4)
         title = f"{number}. {title_of(nb)}"
         deck = site / "slides" / f"{path.stem}.html"
-        deck.write_text(export_slides(slides_notebook(nb, number, bib), title, "../_static"),
-                        encoding="utf8")
+        page = path.relative_to(root).with_suffix(".html").as_posix()
+        slides = slides_notebook(nb, number, bib, page_url=f"../{page}",
+                                 doc_base=f"../{path.parent.relative_to(root).as_posix()}/")
+        deck.write_text(export_slides(slides, title, "../_static"), encoding="utf8")
         student = site / "student" / f"{path.stem}.ipynb"
         nbformat.write(student_notebook(nb), student)
         written += [deck, student]

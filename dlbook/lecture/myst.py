@@ -23,6 +23,8 @@ _DIRECTIVE = re.compile(
 _OPTION = re.compile(r"^:([a-z-]+):[ \t]*(.*)$")
 _DISPLAY_MATH = re.compile(r"\$\$(?P<tex>.+?)\$\$(?:[ \t]*\((?P<label>[^)\s]+)\))?", re.S)
 _ROLE = re.compile(r"\{(?P<role>[a-z:-]+)\}`(?P<text>[^`]*)`")
+_LINK = re.compile(r"(?<!!)\[(?P<text>[^\]]*)\]\((?P<target>[^)\s]+)\)")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
 
 TITLES = {"prf:definition": "Definition", "prf:theorem": "Theorem", "prf:lemma": "Lemma",
           "prf:proof": "Proof", "prf:algorithm": "Algorithm", "prf:corollary": "Corollary",
@@ -40,6 +42,8 @@ class References:
     equations: dict = field(default_factory=dict)   # label -> "3.2"
     titles: dict = field(default_factory=dict)      # label -> "Definition (M-P neuron)"
     citations: dict = field(default_factory=dict)   # key -> ("McCulloch and Pitts", "1943")
+    doc_base: str = ""     # where the book's pages are, seen from the output ("../book/")
+    page_url: str = ""     # this chapter's page, for links to its own sections
 
     @classmethod
     def scan(cls, markdown_cells, chapter: int | None, bib_path=None) -> "References":
@@ -107,7 +111,24 @@ def lower(text: str, refs: References) -> str:
     """
     text = _DISPLAY_MATH.sub(lambda m: _lower_math(m, refs), text)
     text = _ROLE.sub(lambda m: _lower_role(m, refs), text)
+    text = _LINK.sub(lambda m: _lower_link(m, refs), text)
     return _lower_directives(text)
+
+
+def _lower_link(m, refs: References) -> str:
+    """A link to another page of the book (``notation.md``, ``03_backprop.ipynb``) or to a
+    section of this one (``#anchor``) points at the built website's page instead; section
+    anchors are dropped, since MyST's slugs are not the website's ids."""
+    text, target = m.group("text"), m.group("target")
+    if _SCHEME.match(target) or target.startswith("/"):
+        return m.group(0)
+    if target.startswith("#"):
+        return f"[{text}]({refs.page_url})" if refs.page_url else text
+    path = target.split("#", 1)[0]
+    stem, dot, suffix = path.rpartition(".")
+    if dot and suffix in ("md", "ipynb"):
+        return f"[{text}]({refs.doc_base}{stem}.html)"
+    return m.group(0)
 
 
 def _lower_directives(text: str) -> str:

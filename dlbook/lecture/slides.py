@@ -181,11 +181,14 @@ def _code_default(deck: _Deck, cell) -> None:
              SLIDE_CAPACITY if visuals else n_lines + min(MAX_OUTPUT_LINES, 4))
 
 
-def slides_notebook(nb, chapter: int | None = None, bib_path=None):
+def slides_notebook(nb, chapter: int | None = None, bib_path=None, page_url: str = "",
+                    doc_base: str = ""):
     """A copy of ``nb`` whose cells carry slideshow metadata and plain Markdown (see the module
-    docstring); the argument is not changed."""
+    docstring); the argument is not changed. ``page_url`` and ``doc_base`` say where the
+    chapter's page and the book's pages are seen from the deck, for its links."""
     markdown = [_source(c) for c in nb.cells if c.get("cell_type") == "markdown"]
     refs = References.scan(markdown, chapter, bib_path)
+    refs.page_url, refs.doc_base = page_url, doc_base
     deck = _Deck()
     for cell, _ in without_solutions(nb):
         if is_setup_cell(cell):
@@ -215,7 +218,7 @@ def export_slides(nb, title: str, static_url: str) -> str:
 
     exporter = SlidesExporter(template_name="dlbook_reveal",
                               extra_template_basedirs=[str(TEMPLATES)],
-                              reveal_url_prefix=f"{static_url}/reveal",
+                              reveal_url_prefix=f"{static_url}/reveal", reveal_theme="white",
                               exclude_input_prompt=True, exclude_output_prompt=True)
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_input_tags=HIDDEN_INPUT_TAGS,
