@@ -398,6 +398,11 @@ def torch_optimizer_like(scratch_optimizer, torch_params):
                                    eps=float(scratch_optimizer.eps), weight_decay=wd,
                                    momentum=float(_hyper(scratch_optimizer, "momentum", 0.0) or 0.0),
                                    centered=bool(_hyper(scratch_optimizer, "centered", False)))
+    if kind is dopt.AdamW:
+        beta1, beta2 = _hyper(scratch_optimizer, "betas")
+        return torch.optim.AdamW(params, lr=lr, betas=(float(beta1), float(beta2)),
+                                 eps=float(scratch_optimizer.eps), weight_decay=wd,
+                                 amsgrad=False)
     if kind is dopt.Adam:
         beta1, beta2 = _hyper(scratch_optimizer, "betas")
         return torch.optim.Adam(params, lr=lr, betas=(float(beta1), float(beta2)),
