@@ -416,4 +416,4 @@ def torch_optimizer_like(scratch_optimizer, torch_params):
                                  tolerance_change=float(scratch_optimizer.tolerance_change),
                                  line_search_fn=_hyper(scratch_optimizer, "line_search_fn", None))
     raise ValueError(f"scratch_optimizer: no torch.optim equivalent for {kind.__name__} "
-                     "(supported: SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, LBFGS)")
+                     "(supported: SGD, Momentum, Nesterov, AdaGrad, RMSprop, Adam, AdamW, LBFGS)")

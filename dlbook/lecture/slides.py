@@ -219,7 +219,8 @@ def export_slides(nb, title: str, static_url: str) -> str:
     exporter = SlidesExporter(template_name="dlbook_reveal",
                               extra_template_basedirs=[str(TEMPLATES)],
                               reveal_url_prefix=f"{static_url}/reveal", reveal_theme="white",
-                              exclude_input_prompt=True, exclude_output_prompt=True)
+                              exclude_input_prompt=True, exclude_output_prompt=True,
+                              exclude_anchor_links=True)  # headings' ids are slugs of TeX
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_input_tags=HIDDEN_INPUT_TAGS,
                               remove_cell_tags={"remove-cell"}), enabled=True)
