@@ -65,3 +65,13 @@ def test_backprop_layers_mse_head_and_bad_input():
             backprop_layers(bad)
     with pytest.raises(ValueError, match="loss"):
         backprop_layers([4, 3, 2], loss="hinge")
+
+
+def test_backprop_layers_batch_signal_symbol():
+    fig = backprop_layers([784, 15, 10], signal="\\Delta")
+    words = " ".join(texts(fig))
+    assert "\\Delta^{(1)}" in words and "\\Delta^{(2)\\top} A^{(1)}" in words
+    assert "\\delta^{(1)}$" not in words          # arrows carry Delta now
+    plt.close(fig)
+    with pytest.raises(ValueError, match="signal"):
+        backprop_layers([4, 3, 2], signal="d")

@@ -98,7 +98,8 @@ def _check_sizes(sizes):
     return [int(n) for n in sizes]
 
 
-def backprop_layers(sizes, loss: str = "softmax-ce", ax=None):
+def backprop_layers(sizes, loss: str = "softmax-ce", ax=None,
+                    signal: str = "\\delta"):
     """Backpropagation in matrix form, layer by layer, for a network with layer ``sizes``.
 
     Forward arrows (top, left to right) carry the batch matrices :math:`A^{(l)}` and
@@ -107,8 +108,13 @@ def backprop_layers(sizes, loss: str = "softmax-ce", ax=None):
     box a dashed arrow drops to the parameter gradients :math:`\\delta^{(l)\\top} A^{(l-1)}` and
     :math:`\\sum \\delta^{(l)}`. ``loss`` is ``"softmax-ce"`` (the last layer is softmax with
     cross-entropy, whose backward is :math:`\\hat y - y`) or ``"mse"`` (a sigmoid output with
-    squared error). Returns the figure.
+    squared error). ``signal`` is the TeX symbol of the batch error signal in the
+    labels: the default ``"\\delta"``, or ``"\\Delta"`` for the book's matrix
+    notation (rows of :math:`\\Delta^{(l)}` are the examples' :math:`\\delta^{(l)}`).
+    Returns the figure.
     """
+    if signal not in ("\\delta", "\\Delta"):
+        raise ValueError(f"signal: expected '\\delta' or '\\Delta', got {signal!r}")
     sizes = _check_sizes(sizes)
     if loss not in ("softmax-ce", "mse"):
         raise ValueError(f"loss: expected 'softmax-ce' or 'mse', got {loss!r}")
@@ -132,7 +138,7 @@ def backprop_layers(sizes, loss: str = "softmax-ce", ax=None):
                   linewidth=0.9)
             ax.patches[-1].set_linestyle("--")
             label(ax, (x, 1.25), f"$\\partial E/\\partial W^{{({layer})}} = "
-                  f"\\delta^{{({layer})\\top}} A^{{({layer - 1})}}$", fontsize=8.5)
+                  f"{signal}^{{({layer})\\top}} A^{{({layer - 1})}}$", fontsize=8.5)
             label(ax, (x, 0.8), f"$\\partial E/\\partial b^{{({layer})}} = "
                   f"\\sum_k \\delta_k^{{({layer})}}$", fontsize=8.5)
         elif kind == "act":
@@ -153,7 +159,7 @@ def backprop_layers(sizes, loss: str = "softmax-ce", ax=None):
             bwd = "" if layer == 1 else f"$\\partial E/\\partial A^{{({layer - 1})}}$"
         else:
             fwd = f"$Z^{{({layer})}}$\nB×{n[layer]}"
-            bwd = f"$\\delta^{{({layer})}}$"
+            bwd = f"${signal}^{{({layer})}}$"
         arrow(ax, (left, y_fwd), (right, y_fwd), color=FORWARD_COLOR)
         label(ax, ((left + right) / 2, y_fwd + 0.42), fwd, fontsize=8.5,
               color=FORWARD_COLOR)
@@ -164,7 +170,8 @@ def backprop_layers(sizes, loss: str = "softmax-ce", ax=None):
     last = "$\\hat Y - Y$" if loss == "softmax-ce" else "$(\\hat Y - Y)\\odot\\hat Y(1-\\hat Y)$"
     label(ax, (width / 2, 4.45), "forward: $Z^{(l)} = A^{(l-1)} W^{(l)\\top} + b^{(l)}$, "
           "$A^{(l)} = f(Z^{(l)})$", fontsize=9, color=FORWARD_COLOR)
-    label(ax, (width / 2, 0.2), "backward: $\\delta^{(l)} = (\\delta^{(l+1)} W^{(l+1)})"
-          f"\\odot f'(Z^{{(l)}})$;  last layer: $\\delta^{{(L)}}$ = {last}",
+    label(ax, (width / 2, 0.2), f"backward: ${signal}^{{(l)}} = "
+          f"({signal}^{{(l+1)}} W^{{(l+1)}})"
+          f"\\odot f'(Z^{{(l)}})$;  last layer: ${signal}^{{(L)}}$ = {last}",
           fontsize=8.5, color=BACKWARD_COLOR)
     return fig
