@@ -127,6 +127,25 @@ def save_timing(path: Path, cpu_seconds: float, wall_seconds: float,
     timings.write_text(json.dumps(dict(sorted(data.items())), indent=1) + "\n")
 
 
+# Notebooks whose outputs are computed from the other notebooks of the book (the teaching guide
+# counts their slides, exercises and sliders): re-run after any of them changes in place.
+DEPENDENTS = ("teaching.ipynb",)
+
+
+def with_dependents(notebooks, in_place: bool = True) -> list:
+    """``notebooks``, followed by the book's dependent notebooks when a book chapter is among
+    them and the run writes in place, so that the teaching guide never goes stale."""
+    notebooks = [Path(p) for p in notebooks]
+    resolved = {p.resolve() for p in notebooks}
+    touches_book = any(p.resolve().parent == BOOK_DIR and p.name not in DEPENDENTS
+                       for p in notebooks)
+    if not (in_place and touches_book):
+        return notebooks
+    extra = [BOOK_DIR / name for name in DEPENDENTS
+             if (BOOK_DIR / name).is_file() and (BOOK_DIR / name).resolve() not in resolved]
+    return notebooks + extra
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dlbook.execute", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: book/*.ipynb)")
@@ -145,6 +164,7 @@ def main(argv=None) -> int:
     missing = [str(p) for p in notebooks if not Path(p).is_file()]
     if missing:
         parser.error(f"no such notebook: {', '.join(missing)}")
+    notebooks = with_dependents(notebooks, in_place=args.output_dir is None and args.seed is None)
     failed = []
     total = 0.0
     for path in notebooks:

@@ -233,6 +233,17 @@ def test_execute_with_a_seed_writes_elsewhere_and_passes_the_seed(tmp_path):
     assert done.cells[-1].outputs[0]["text"] == "3\n"
 
 
+def test_executing_a_chapter_also_refreshes_the_teaching_guide(tmp_path):
+    from dlbook.execute import BOOK_DIR, with_dependents
+
+    chapter = BOOK / "03_backprop.ipynb"
+    assert with_dependents([chapter]) == [chapter, BOOK_DIR / "teaching.ipynb"]
+    assert with_dependents([chapter], in_place=False) == [chapter]
+    assert with_dependents([tmp_path / "x.ipynb"]) == [tmp_path / "x.ipynb"]
+    guide = BOOK / "teaching.ipynb"
+    assert with_dependents([guide, chapter]) == [guide, chapter]
+
+
 def test_save_timing_keeps_one_entry_per_notebook(tmp_path):
     from dlbook.execute import save_timing
 
