@@ -204,9 +204,13 @@ class Adam(Optimizer):
         self.weight_decay = check_positive_float(weight_decay, "weight_decay", allow_zero=True)
 
     def update(self, p, g, state):
-        beta1, beta2 = self.betas
         if self.weight_decay != 0.0:
             g = g + self.weight_decay * p.data
+        self._adam_step(p, g, state)
+
+    def _adam_step(self, p, g, state):
+        """The bias-corrected Adam step from ``g`` (shared with AdamW)."""
+        beta1, beta2 = self.betas
         if not state:
             state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
         state["step"] += 1
