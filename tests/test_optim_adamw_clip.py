@@ -11,45 +11,9 @@ from dlbook.optim import SGD, Adam, AdamW, clip_grad_norm
 from dlbook.optim.test_functions import Rosenbrock
 from dlbook.twins import torch_optimizer_like
 
+from conftest import flat, make_net, net_loss_and_grads, rel_diff, torch_net_loss
+
 TOL64 = 1e-12
-
-
-def rel_diff(a, b):
-    return np.linalg.norm(a - b) / np.linalg.norm(b)
-
-
-def make_net(dtype=np.float64, seed=0):
-    """A 3-6-2 tanh network with MSE loss: parameters and data."""
-    rng = np.random.default_rng(seed)
-    shapes = [(6, 3), (6,), (2, 6), (2,)]
-    params = [Parameter((0.5 * rng.standard_normal(s)).astype(dtype)) for s in shapes]
-    X = rng.standard_normal((20, 3)).astype(dtype)
-    Y = np.stack([np.sin(X[:, 0]), X[:, 1] * X[:, 2]], axis=1).astype(dtype)
-    return params, (X, Y)
-
-
-def net_loss_and_grads(params, data, scale=1.0):
-    """Forward and hand-written backward pass of scale * MSE; writes p.grad."""
-    (W1, b1, W2, b2), (X, Y) = [p.data for p in params], data
-    h = np.tanh(X @ W1.T + b1)
-    out = h @ W2.T + b2
-    loss = scale * np.mean((out - Y) ** 2)
-    d_out = scale * 2.0 * (out - Y) / out.size
-    d_z = (d_out @ W2) * (1.0 - h * h)
-    for p, g in zip(params, [d_z.T @ X, d_z.sum(0), d_out.T @ h, d_out.sum(0)]):
-        p.grad = g
-    return loss
-
-
-def torch_net_loss(tparams, data, scale=1.0):
-    W1, b1, W2, b2 = tparams
-    X, Y = (torch.from_numpy(a) for a in data)
-    out = torch.tanh(X @ W1.T + b1) @ W2.T + b2
-    return scale * torch.mean((out - Y) ** 2)
-
-
-def flat(arrays):
-    return np.concatenate([np.asarray(a).ravel() for a in arrays])
 
 
 # ----------------------------------------------------------------------------- AdamW

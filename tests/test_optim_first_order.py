@@ -10,6 +10,8 @@ from dlbook.nn import Parameter
 from dlbook.optim import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
 from dlbook.optim.test_functions import Quadratic, Rosenbrock
 
+from conftest import flat, make_net, net_loss_and_grads, rel_diff, torch_net_loss
+
 TOL64 = 1e-12
 
 # name -> (scratch optimiser, torch optimiser, lr on Rosenbrock, lr on the small network)
@@ -32,45 +34,6 @@ CASES = {
                           lambda t, lr: torch.optim.Adam(t, lr, betas=(0.8, 0.99), eps=1e-6,
                                                          weight_decay=0.05), 0.05, 0.02),
 }
-
-
-def rel_diff(a, b):
-    return np.linalg.norm(a - b) / np.linalg.norm(b)
-
-
-# ----------------------------------------------------------------------------- a tiny tanh network
-def make_net(dtype=np.float64, seed=0):
-    """2-layer tanh network 3-6-2 with MSE loss; returns (params, data)."""
-    rng = np.random.default_rng(seed)
-    shapes = [(6, 3), (6,), (2, 6), (2,)]
-    params = [Parameter((0.5 * rng.standard_normal(s)).astype(dtype)) for s in shapes]
-    X = rng.standard_normal((20, 3)).astype(dtype)
-    Y = np.stack([np.sin(X[:, 0]), X[:, 1] * X[:, 2]], axis=1).astype(dtype)
-    return params, (X, Y)
-
-
-def net_loss_and_grads(params, data):
-    """Forward pass and hand-written backward pass; writes p.grad, returns the loss."""
-    (W1, b1, W2, b2), (X, Y) = [p.data for p in params], data
-    h = np.tanh(X @ W1.T + b1)
-    out = h @ W2.T + b2
-    loss = np.mean((out - Y) ** 2)
-    d_out = 2.0 * (out - Y) / out.size
-    d_z = (d_out @ W2) * (1.0 - h * h)
-    for p, g in zip(params, [d_z.T @ X, d_z.sum(0), d_out.T @ h, d_out.sum(0)]):
-        p.grad = g
-    return loss
-
-
-def torch_net_loss(tparams, data):
-    W1, b1, W2, b2 = tparams
-    X, Y = (torch.from_numpy(a) for a in data)
-    out = torch.tanh(X @ W1.T + b1) @ W2.T + b2
-    return torch.mean((out - Y) ** 2)
-
-
-def flat(arrays):
-    return np.concatenate([np.asarray(a).ravel() for a in arrays])
 
 
 # ----------------------------------------------------------------------------- trajectories
