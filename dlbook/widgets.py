@@ -411,14 +411,29 @@ class SliderFigure:
 
             frames = []
             for values in self.grid():
-                fig = self.figure(**values)
-                try:
-                    frames.append(_figure_to_png(fig, self.frame_dpi))
-                finally:
-                    plt.close(fig)
+                frames.append(self._render(values))
                 self._check_frame_width(frames[-1], values)
             self._frames = frames
         return self._frames
+
+    def _render(self, values: dict) -> bytes:
+        """PNG bytes of the frame for ``values`` (missing knobs take their defaults)."""
+        import matplotlib.pyplot as plt
+
+        fig = self.figure(**values)
+        try:
+            return _figure_to_png(fig, self.frame_dpi)
+        finally:
+            plt.close(fig)
+
+    def _img_tag(self, png: bytes) -> str:
+        """The ``<img>`` showing a frame, at its natural size; its alt text names the defaults."""
+        width, height = png_size(png)
+        alt = ", ".join(f"{knob.label or name} = {knob.labels[knob.default_index]}"
+                        for name, knob in self.knobs.items())
+        return (f'<img class="dlbook-slider-frame" src="data:image/png;base64,'
+                f'{base64.b64encode(png).decode("ascii")}" alt="{html.escape(alt)}" '
+                f'width="{width}" height="{height}" style="max-width:100%;height:auto">')
 
     def _check_frame_width(self, png: bytes, values: dict) -> None:
         width, _ = png_size(png)
@@ -433,29 +448,15 @@ class SliderFigure:
     def preview_html(self) -> str:
         """The default frame alone, for a live kernel: the live sliders are right above it, so the
         other frames need not be computed (one draw instead of ``n_frames``)."""
-        fig = self.figure()
-        try:
-            png = _figure_to_png(fig, self.frame_dpi)
-        finally:
-            import matplotlib.pyplot as plt
-
-            plt.close(fig)
-        width, height = png_size(png)
-        alt = ", ".join(f"{knob.label or name} = {knob.labels[knob.default_index]}"
-                        for name, knob in self.knobs.items())
-        return (f'<img class="dlbook-slider-frame" src="data:image/png;base64,'
-                f'{base64.b64encode(png).decode("ascii")}" alt="{html.escape(alt)}" '
-                f'width="{width}" height="{height}" style="max-width:100%;height:auto">')
+        return self._img_tag(self._render({}))
 
     def html(self) -> str:
         """The kernel-free slider: the default frame, one range input per knob, inline JavaScript."""
         frames = self.frames
         default = self.default_index
-        width, height = png_size(frames[default])
         knob_data = [{"name": knob.label or name, "labels": list(knob.labels)} for name, knob in self.knobs.items()]
         data = json.dumps({"knobs": knob_data, "frames": [base64.b64encode(f).decode("ascii") for f in frames]},
                           separators=(",", ":")).replace("</", "<\\/")
-        alt = ", ".join(f"{knob.label or name} = {knob.labels[knob.default_index]}" for name, knob in self.knobs.items())
         controls = []
         for name, knob in self.knobs.items():
             label = html.escape(knob.label or name)
@@ -465,11 +466,9 @@ class SliderFigure:
                 f'value="{knob.default_index}" aria-label="{label}" data-knob="{html.escape(name)}" '
                 f'style="width:min(16em,55vw)"> '
                 f'<output class="dlbook-slider-value">{html.escape(knob.labels[knob.default_index])}</output></label>')
-        default_png = base64.b64encode(frames[default]).decode("ascii")
         return (f'<div class="dlbook-slider" data-frame="{default}" data-frames="{len(frames)}">\n'
                 f'<div class="dlbook-slider-controls" style="margin-bottom:0.3em">{"".join(controls)}</div>\n'
-                f'<img class="dlbook-slider-frame" src="data:image/png;base64,{default_png}" alt="{html.escape(alt)}" '
-                f'width="{width}" height="{height}" style="max-width:100%;height:auto">\n'
+                f'{self._img_tag(frames[default])}\n'
                 f'<script type="application/json" class="dlbook-slider-data">{data}</script>\n'
                 f"<script>{_SCRUBBER_JS}</script>\n</div>")
 
