@@ -97,6 +97,7 @@ class _Deck:
         if slide_type not in ("notes", "skip"):
             self.fill += weight
         cell.metadata["slideshow"] = {"slide_type": slide_type}
+        cell["id"] = f"deck-{len(self.cells)}"  # unique, and the same on every build
         self.cells.append(cell)
 
 
@@ -150,34 +151,30 @@ def _is_visual(out) -> bool:
 
 
 def _code_default(deck: _Deck, cell) -> None:
+    """Adds ``cell`` (a copy the deck owns, from without_solutions) as the defaults say."""
     outputs = cell.get("outputs", [])
     visuals = [o for o in outputs if _is_visual(o)]
     n_lines = len(_source(cell).rstrip("\n").split("\n"))
-    shown = copy.deepcopy(cell)
-    shown.metadata.pop("slideshow", None)
+    cell.metadata.pop("slideshow", None)
     hidden_input = bool(_tags(cell) & HIDDEN_INPUT_TAGS) or n_lines > MAX_CODE_LINES
     if hidden_input:
-        shown.metadata.setdefault("tags", [])
-        if "remove-input" not in shown.metadata["tags"]:
-            shown.metadata["tags"].append("remove-input")
+        cell.metadata.setdefault("tags", [])
+        if "remove-input" not in cell.metadata["tags"]:
+            cell.metadata["tags"].append("remove-input")
         claims = _claims_only(outputs)
         if visuals:
-            shown.outputs = visuals + claims
-            deck.add(shown, "subslide", SLIDE_CAPACITY)
+            cell.outputs = visuals + claims
+            deck.add(cell, "subslide", SLIDE_CAPACITY)
         elif claims:
-            shown.outputs = claims
-            deck.add(shown, "fragment", len(claims[0]["text"].split("\n")))
+            cell.outputs = claims
+            deck.add(cell, "fragment", len(claims[0]["text"].split("\n")))
         return
-    trimmed = []
     for out in outputs:
-        out = copy.deepcopy(out)
         if out.get("output_type") == "stream":
             out["text"] = _trim_text(out.get("text", ""))
         elif "text/plain" in out.get("data", {}) and not _is_visual(out):
             out["data"]["text/plain"] = _trim_text(out["data"]["text/plain"])
-        trimmed.append(out)
-    shown.outputs = trimmed
-    deck.add(shown, "subslide" if visuals else "-",
+    deck.add(cell, "subslide" if visuals else "-",
              SLIDE_CAPACITY if visuals else n_lines + min(MAX_OUTPUT_LINES, 4))
 
 
@@ -202,7 +199,7 @@ def slides_notebook(nb, chapter: int | None = None, bib_path=None, page_url: str
                 _markdown_default(deck, text)
         elif cell.get("cell_type") == "code":
             if chosen is not None:
-                deck.add(copy.deepcopy(cell), chosen, SLIDE_CAPACITY)
+                deck.add(cell, chosen, SLIDE_CAPACITY)
             else:
                 _code_default(deck, cell)
     out = nbformat.v4.new_notebook(cells=deck.cells, metadata=copy.deepcopy(nb.metadata))

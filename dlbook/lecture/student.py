@@ -6,8 +6,6 @@ source but loses its outputs; the Colab setup cell comes first, so the notebook 
 """
 from __future__ import annotations
 
-import copy
-
 import nbformat
 
 from dlbook.colab import ensure_setup_cell
@@ -19,8 +17,7 @@ NOTICE = ("*Student version of this chapter: the exercises are here, their solut
 
 def student_notebook(nb):
     """A copy of ``nb`` for students (see the module docstring); ``nb`` is not changed."""
-    out = copy.deepcopy(nb)
-    out.cells = []
+    out = nbformat.from_dict({**nb, "cells": []})  # the cells below are copies already
     for cell, starter in without_solutions(nb):
         if starter:
             cell.outputs = []
