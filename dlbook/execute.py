@@ -116,7 +116,7 @@ def execute_notebook(path: Path, timeout: int = 600, output: Path | None = None,
 
 
 def save_timing(path: Path, cpu_seconds: float, wall_seconds: float,
-                  timings: Path | None = None) -> None:
+                timings: Path | None = None) -> None:
     """Store a notebook's kernel CPU and wall seconds in ``book/timings.json`` (by file stem)."""
     import json
 
@@ -132,13 +132,17 @@ def save_timing(path: Path, cpu_seconds: float, wall_seconds: float,
 DEPENDENTS = ("teaching.ipynb",)
 
 
+def in_book(path) -> bool:
+    """True for a notebook of the book itself (not a copy elsewhere)."""
+    return Path(path).resolve().parent == BOOK_DIR
+
+
 def with_dependents(notebooks, in_place: bool = True) -> list:
     """``notebooks``, followed by the book's dependent notebooks when a book chapter is among
     them and the run writes in place, so that the teaching guide never goes stale."""
     notebooks = [Path(p) for p in notebooks]
     resolved = {p.resolve() for p in notebooks}
-    touches_book = any(p.resolve().parent == BOOK_DIR and p.name not in DEPENDENTS
-                       for p in notebooks)
+    touches_book = any(in_book(p) and p.name not in DEPENDENTS for p in notebooks)
     if not (in_place and touches_book):
         return notebooks
     extra = [BOOK_DIR / name for name in DEPENDENTS
@@ -164,7 +168,8 @@ def main(argv=None) -> int:
     missing = [str(p) for p in notebooks if not Path(p).is_file()]
     if missing:
         parser.error(f"no such notebook: {', '.join(missing)}")
-    notebooks = with_dependents(notebooks, in_place=args.output_dir is None and args.seed is None)
+    in_place = args.output_dir is None and args.seed is None
+    notebooks = with_dependents(notebooks, in_place=in_place)
     failed = []
     total = 0.0
     for path in notebooks:
@@ -180,8 +185,7 @@ def main(argv=None) -> int:
         total += seconds
         cpu = LAST_CPU_SECONDS.get(Path(path).resolve())
         print(f"{seconds:7.1f} s" + ("" if cpu is None else f"   (kernel CPU {cpu:6.1f} s)"))
-        in_book = Path(path).resolve().parent == BOOK_DIR
-        if output is None and not extra_env and cpu is not None and in_book:
+        if in_place and cpu is not None and in_book(path):
             save_timing(Path(path), cpu, seconds)
     print(f"{'total':<40} {total:7.1f} s")
     if failed:
