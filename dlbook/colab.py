@@ -115,7 +115,7 @@ def check_requirements(installed_version=None) -> None:
 
 def is_setup_cell(cell) -> bool:
     """True for a code cell that is a dlbook setup cell of any version."""
-    return cell.get("cell_type") == "code" and _source(cell).startswith(SETUP_MARKER)
+    return cell.get("cell_type") == "code" and cell_source(cell).startswith(SETUP_MARKER)
 
 
 SETUP_TAG = "hide-input"  # the website folds the installer away; its printed versions stay visible
@@ -133,7 +133,7 @@ def ensure_setup_cell(nb) -> bool:
     if code_cells and is_setup_cell(nb.cells[code_cells[0]]):
         cell = nb.cells[code_cells[0]]
         changed = _tag(cell)
-        if _source(cell) == SETUP_CELL:
+        if cell_source(cell) == SETUP_CELL:
             return changed
         cell["source"] = SETUP_CELL
         cell["outputs"] = []
@@ -159,6 +159,7 @@ def colab_url(notebook_path: str, branch: str = "main") -> str:
     return f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/{notebook_path}"
 
 
-def _source(cell) -> str:
+def cell_source(cell) -> str:
+    """A cell's source as one string (nbformat allows a list of lines too)."""
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else src

@@ -10,16 +10,13 @@ from __future__ import annotations
 import copy
 import re
 
+from dlbook.colab import cell_source as source
+
 _START = re.compile(r"^(`{3,}|:{3,})\{solution-start\}[^\n]*\n(?::[^\n]*\n)*\1[ \t]*$", re.M)
 _END = re.compile(r"^(`{3,}|:{3,})\{solution-end\}[^\n]*\n(?::[^\n]*\n)*\1[ \t]*$", re.M)
 _PLAIN_SOLUTION = re.compile(r"^(?P<fence>`{3,}|:{3,})\{solution\}.*?^(?P=fence)[ \t]*$",
                              re.M | re.S)
 _EXERCISE = re.compile(r"^(`{3,}|:{3,})\{exercise\}", re.M)
-
-
-def source(cell) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
 
 
 def tags(cell) -> set:
