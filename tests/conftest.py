@@ -8,6 +8,7 @@ from hypothesis import settings
 
 from dlbook.gradcheck import relative_error
 from dlbook.nn import Parameter
+from dlbook.optim import SGD
 
 torch.set_num_threads(1)
 
@@ -112,3 +113,19 @@ def torch_net_loss(tparams, data, scale=1.0):
 
 def flat(arrays):
     return np.concatenate([np.asarray(a).ravel() for a in arrays])
+
+
+def lr_sequences(ours, theirs, kwargs, steps, lr=0.1):
+    """The learning rates of our scheduler and torch's over ``steps`` steps, side by side."""
+    opt = SGD([Parameter(np.zeros(1))], lr=lr)
+    opt_t = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    sched, sched_t = ours(opt, **kwargs), theirs(opt_t, **kwargs)
+    seq, seq_t = [opt.lr], [opt_t.param_groups[0]["lr"]]
+    for _ in range(steps):
+        opt_t.step()                 # torch expects optimizer.step() before scheduler.step()
+        sched.step()
+        sched_t.step()
+        seq.append(opt.lr)
+        seq_t.append(opt_t.param_groups[0]["lr"])
+        assert sched.get_last_lr() == [opt.lr]
+    return np.array(seq), np.array(seq_t)

@@ -10,22 +10,12 @@ from dlbook.optim.lbfgs import cubic_interpolate, strong_wolfe
 from dlbook.optim.test_functions import Quadratic, Rosenbrock, Saddle
 from dlbook.twins import torch_optimizer_like
 
+from conftest import lr_sequences
+
 
 # ------------------------------------------------------------------------------- LinearLR
 def linear_sequences(kwargs, steps=12, lr=0.3):
-    opt = SGD([Parameter(np.zeros(1))], lr=lr)
-    opt_t = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
-    sched = LinearLR(opt, **kwargs)
-    sched_t = torch.optim.lr_scheduler.LinearLR(opt_t, **kwargs)
-    seq, seq_t = [opt.lr], [opt_t.param_groups[0]["lr"]]
-    for _ in range(steps):
-        opt_t.step()
-        sched.step()
-        sched_t.step()
-        seq.append(opt.lr)
-        seq_t.append(opt_t.param_groups[0]["lr"])
-        assert sched.get_last_lr() == [opt.lr]
-    return np.array(seq), np.array(seq_t)
+    return lr_sequences(LinearLR, torch.optim.lr_scheduler.LinearLR, kwargs, steps, lr)
 
 
 @pytest.mark.parametrize("kwargs", [

@@ -7,6 +7,8 @@ from dlbook.nn import Parameter
 from dlbook.optim import SGD, Adam, CosineAnnealingLR, ExponentialLR, StepLR
 from dlbook.optim.test_functions import Quadratic
 
+from conftest import lr_sequences
+
 EPOCHS = 30
 
 # (our scheduler, torch's scheduler, keyword arguments shared by both)
@@ -20,31 +22,16 @@ SCHEDULES = [
 IDS = [f"{ours.__name__}-{kw}" for ours, _, kw in SCHEDULES]
 
 
-def lr_sequences(ours, theirs, kwargs, lr=0.1):
-    opt = SGD([Parameter(np.zeros(1))], lr=lr)
-    opt_t = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
-    sched, sched_t = ours(opt, **kwargs), theirs(opt_t, **kwargs)
-    seq, seq_t = [opt.lr], [opt_t.param_groups[0]["lr"]]
-    for _ in range(EPOCHS):
-        opt_t.step()                 # torch expects optimizer.step() before scheduler.step()
-        sched.step()
-        sched_t.step()
-        seq.append(opt.lr)
-        seq_t.append(opt_t.param_groups[0]["lr"])
-        assert sched.get_last_lr() == [opt.lr]
-    return np.array(seq), np.array(seq_t)
-
-
 @pytest.mark.parametrize("ours, theirs, kwargs", SCHEDULES, ids=IDS)
 def test_lr_sequence_matches_torch(ours, theirs, kwargs):
-    seq, seq_t = lr_sequences(ours, theirs, kwargs)
+    seq, seq_t = lr_sequences(ours, theirs, kwargs, EPOCHS)
     assert seq[0] == 0.1 and len(np.unique(seq)) > 2, "the schedule must change the rate"
     np.testing.assert_allclose(seq, seq_t, rtol=1e-12, atol=1e-15)
 
 
 def test_cosine_reaches_eta_min_at_t_max_and_climbs_back():
     seq, _ = lr_sequences(CosineAnnealingLR, torch.optim.lr_scheduler.CosineAnnealingLR,
-                          dict(T_max=10, eta_min=0.01))
+                          dict(T_max=10, eta_min=0.01), EPOCHS)
     assert seq[10] == pytest.approx(0.01, abs=1e-15)
     assert seq[20] == pytest.approx(0.1, abs=1e-15)
     assert np.all(np.diff(seq[:11]) < 0) and np.all(np.diff(seq[10:21]) > 0)
