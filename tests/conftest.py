@@ -8,7 +8,7 @@ from hypothesis import settings
 
 from dlbook.gradcheck import relative_error
 from dlbook.nn import Parameter
-from dlbook.optim import SGD
+from dlbook.optim import LBFGS, SGD
 
 torch.set_num_threads(1)
 
@@ -129,3 +129,30 @@ def lr_sequences(ours, theirs, kwargs, steps, lr=0.1):
         seq_t.append(opt_t.param_groups[0]["lr"])
         assert sched.get_last_lr() == [opt.lr]
     return np.array(seq), np.array(seq_t)
+
+
+def run_lbfgs_pair(params, tparams, loss_and_grads, torch_loss, n_steps, torch_backward=True,
+                   **kwargs):
+    """Call step(closure) n_steps times on both sides; yield both flat iterates and n_iter after
+    each. ``torch_loss()`` returns the loss; with ``torch_backward=False`` it has also put the
+    gradients in ``.grad`` itself (for example from the same formula as the NumPy side)."""
+    opt, opt_t = LBFGS(params, **kwargs), torch.optim.LBFGS(tparams, **kwargs)
+
+    def closure():
+        opt.zero_grad()
+        return loss_and_grads()
+
+    def closure_t():
+        opt_t.zero_grad()
+        loss = torch_loss()
+        if torch_backward:
+            loss.backward()
+        return loss
+
+    for _ in range(n_steps):
+        loss, loss_t = opt.step(closure), opt_t.step(closure_t)
+        assert abs(float(loss) - loss_t.item()) <= 1e-10 * max(1.0, abs(loss_t.item()))
+        state, state_t = opt.state[0], opt_t.state[tparams[0]]
+        assert (state["n_iter"], state["func_evals"]) == (state_t["n_iter"], state_t["func_evals"])
+        yield (np.concatenate([p.data.ravel() for p in params]),
+               np.concatenate([t.detach().numpy().ravel() for t in tparams]), state["n_iter"])

@@ -10,7 +10,7 @@ from dlbook.optim.lbfgs import cubic_interpolate, strong_wolfe
 from dlbook.optim.test_functions import Quadratic, Rosenbrock, Saddle
 from dlbook.twins import torch_optimizer_like
 
-from conftest import lr_sequences
+from conftest import lr_sequences, run_lbfgs_pair
 
 
 # ------------------------------------------------------------------------------- LinearLR
@@ -108,27 +108,12 @@ def test_strong_wolfe_returns_a_step_satisfying_both_conditions():
 
 # ---------------------------------------------------------------- L-BFGS with the line search
 def run_pair(params, tparams, loss_and_grads, torch_loss, n_steps, **kwargs):
-    """step(closure) n_steps times on both sides; yield both flat iterates after each call.
-    ``torch_loss()`` returns the loss with the gradients in ``.grad``."""
-    opt = LBFGS(params, line_search_fn="strong_wolfe", **kwargs)
-    opt_t = torch.optim.LBFGS(tparams, line_search_fn="strong_wolfe", **kwargs)
-
-    def closure():
-        opt.zero_grad()
-        return loss_and_grads()
-
-    def closure_t():
-        opt_t.zero_grad()
-        return torch_loss()
-
-    for _ in range(n_steps):
-        loss, loss_t = opt.step(closure), opt_t.step(closure_t)
-        assert abs(float(loss) - loss_t.item()) <= 1e-10 * max(1.0, abs(loss_t.item()))
-        state, state_t = opt.state[0], opt_t.state[tparams[0]]
-        assert state["n_iter"] == state_t["n_iter"]
-        assert state["func_evals"] == state_t["func_evals"]
-        yield (np.concatenate([p.data.ravel() for p in params]),
-               np.concatenate([t.detach().numpy().ravel() for t in tparams]))
+    """step(closure) with the strong Wolfe search on both sides; yield both flat iterates after
+    each call. ``torch_loss()`` returns the loss with the gradients in ``.grad``."""
+    for x, x_torch, _ in run_lbfgs_pair(params, tparams, loss_and_grads, torch_loss, n_steps,
+                                        torch_backward=False, line_search_fn="strong_wolfe",
+                                        **kwargs):
+        yield x, x_torch
 
 
 def two_d_pair(f, autograd=False):

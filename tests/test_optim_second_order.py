@@ -13,6 +13,8 @@ from dlbook.optim.quasi_newton import (armijo_line_search, bfgs_update, dfp_upda
                                        wolfe_line_search)
 from dlbook.optim.test_functions import Quadratic, Rosenbrock, Saddle
 
+from conftest import run_lbfgs_pair
+
 FUNCTIONS = [Quadratic(condition=20.0, angle=0.4), Rosenbrock(), Saddle(c=0.5)]
 
 
@@ -46,29 +48,6 @@ def test_test_functions_evaluate_on_a_meshgrid(f):
 
 
 # ----------------------------------------------------------------------------- L-BFGS vs torch
-def run_lbfgs_pair(params, tparams, loss_and_grads, torch_loss, n_steps, **kwargs):
-    """Call step(closure) n_steps times on both sides; yield both flat iterates and n_iter after each."""
-    opt, opt_t = LBFGS(params, **kwargs), torch.optim.LBFGS(tparams, **kwargs)
-
-    def closure():
-        opt.zero_grad()
-        return loss_and_grads()
-
-    def closure_t():
-        opt_t.zero_grad()
-        loss = torch_loss()
-        loss.backward()
-        return loss
-
-    for _ in range(n_steps):
-        loss, loss_t = opt.step(closure), opt_t.step(closure_t)
-        assert abs(float(loss) - loss_t.item()) <= 1e-10 * max(1.0, abs(loss_t.item()))
-        state, state_t = opt.state[0], opt_t.state[tparams[0]]
-        assert (state["n_iter"], state["func_evals"]) == (state_t["n_iter"], state_t["func_evals"])
-        yield (np.concatenate([p.data.ravel() for p in params]),
-               np.concatenate([t.detach().numpy().ravel() for t in tparams]), state["n_iter"])
-
-
 @pytest.mark.parametrize("kwargs", [dict(lr=0.5), dict(lr=1.0, history_size=4, max_iter=6),
                                     dict(lr=0.1, history_size=3, max_iter=5, max_eval=4)])
 def test_lbfgs_matches_torch_on_rosenbrock(kwargs):
