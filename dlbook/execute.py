@@ -188,6 +188,11 @@ def main(argv=None) -> int:
         if in_place and cpu is not None and in_book(path):
             save_timing(Path(path), cpu, seconds)
     print(f"{'total':<40} {total:7.1f} s")
+    if in_place and any(in_book(p) for p in notebooks):
+        # the setup cell may have been refreshed: keep the Chinese Colab notebooks in step
+        from dlbook.i18n.edition import write_colab_notebooks
+        for written in write_colab_notebooks():
+            print(f"updated {written}")
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
         return 1

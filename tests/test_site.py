@@ -11,6 +11,7 @@ failure (.ci/run installs Chromium and fonts-noto-cjk).
 import functools
 import html.parser
 import http.server
+import json
 import os
 import re
 import shutil
@@ -51,6 +52,13 @@ def notebook_pages():
     return [e for e in toc_pages() if (ROOT / f"{e}.ipynb").is_file()]
 
 
+ZH = "zh"  # the Chinese edition's folder (python -m dlbook.i18n build)
+
+
+def both_editions(entries):
+    return list(entries) + [f"{ZH}/{e}" for e in entries]
+
+
 # ------------------------------------------------------------------------------ build and serve
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
@@ -67,6 +75,13 @@ def site(tmp_path_factory):
         log += kit.stdout + kit.stderr
         if kit.returncode != 0:
             return {"returncode": kit.returncode, "log": log, "html": html_dir}
+        # ... and the Chinese edition beside it (strict: no message left untranslated)
+        zh = subprocess.run([sys.executable, "-m", "dlbook.i18n", "build", "--strict", "--site",
+                             str(html_dir / ZH), "--work", str(out / "zh_work")],
+                            capture_output=True, text=True, timeout=300, cwd=ROOT)
+        log += zh.stdout + zh.stderr
+        if zh.returncode != 0:
+            return {"returncode": zh.returncode, "log": log, "html": html_dir}
     return {"returncode": result.returncode, "log": log, "html": html_dir}
 
 
@@ -138,7 +153,7 @@ def test_strict_build_has_zero_warnings(site):
 
 
 def test_every_toc_page_is_built(built):
-    for entry in toc_pages():
+    for entry in both_editions(toc_pages()):
         assert (built / f"{entry}.html").is_file(), f"{entry} has no page"
 
 
@@ -178,8 +193,10 @@ def test_page_and_site_sizes(built):
         return sum(p.stat().st_size for p in paths if p.is_file())
 
     kit = [p for folder in LECTURE_KIT for p in (built / folder).rglob("*")]
-    total = size(built.rglob("*")) - size(kit)
-    assert total < MAX_SITE_BYTES, f"the site is {total / 1e6:.1f} MB"
+    chinese = size((built / ZH).rglob("*"))
+    total = size(built.rglob("*")) - size(kit) - chinese
+    assert total < MAX_SITE_BYTES, f"the English site is {total / 1e6:.1f} MB"
+    assert chinese < MAX_SITE_BYTES, f"the Chinese site is {chinese / 1e6:.1f} MB"
     assert size(kit) < MAX_KIT_BYTES, f"the slides and student notebooks are {size(kit) / 1e6:.1f} MB"
     heavy = []
     for page in html_pages(built):
@@ -231,9 +248,44 @@ def test_no_page_repeats_an_html_id(built):
 
 def test_every_notebook_page_has_its_colab_button(built):
     branch = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf8"))["repository"]["branch"]
-    for entry in notebook_pages():
+    for entry in both_editions(notebook_pages()):
         links = parse(built / f"{entry}.html").links
         assert colab.colab_url(f"{entry}.ipynb", branch) in links, f"{entry}: no Colab launch button"
+        assert (ROOT / f"{entry}.ipynb").is_file(), f"the Colab button of {entry} opens a missing notebook"
+
+
+def test_every_page_links_the_same_page_in_the_other_edition(built):
+    missing = []
+    for entry in toc_pages():
+        for page, other in ((entry, f"{ZH}/{entry}"), (f"{ZH}/{entry}", entry)):
+            path = built / f"{page}.html"
+            targets = {(path.parent / urlsplit(u).path).resolve() for u in parse(path).links
+                       if not is_external(u) and urlsplit(u).path}
+            if (built / f"{other}.html").resolve() not in targets:
+                missing.append(f"{page} -> {other}")
+    assert not missing, f"pages without a link to their other edition: {missing}"
+
+
+def test_the_chinese_pages_speak_chinese(built):
+    from dlbook.i18n.catalog import THEME_STRINGS
+
+    untranslated = []
+    for page in html_pages(built / ZH):
+        text = page.read_text(encoding="utf8")
+        if "<html" not in text:  # index.html: a bare redirect to the preface
+            continue
+        assert '<html lang="zh-CN"' in text, f"{page.name}: not marked as Chinese"
+        untranslated += [f"{page.relative_to(built)}: {shown}" for shown in THEME_STRINGS
+                         if f'"{shown}"' in text]
+    assert not untranslated, f"theme strings left untranslated: {untranslated[:10]}"
+    chapter = (built / ZH / "book" / "02_mlp.html").read_text(encoding="utf8")
+    for word in ("练习", "解答", "定理", "搜索", "显示代码"):
+        assert word in chapter, f"no {word} on the Chinese chapter 2"
+    assert "Exercise " not in chapter and "Theorem " not in chapter
+    index = (built / ZH / "searchindex.js").read_text(encoding="utf8")
+    word = "反向传播"  # the index escapes non-ASCII characters (\u53cd...)
+    assert word in index or json.dumps(word)[1:-1] in index, \
+        "the search index has no Chinese words (is jieba installed?)"
 
 
 def test_static_sliders_are_in_the_pages(built):
@@ -242,10 +294,11 @@ def test_static_sliders_are_in_the_pages(built):
     assert 'class="dlbook-slider-input" type="range"' in text
 
 
-def test_glossary_links_every_row_to_its_chapter(built):
+@pytest.mark.parametrize("edition", ["", f"{ZH}/"])
+def test_glossary_links_every_row_to_its_chapter(built, edition):
     source_rows = [line for line in (ROOT / "book" / "glossary.md").read_text(encoding="utf8").splitlines()
                    if line.startswith("|") and not line.startswith(("| English", "|---"))]
-    page = (built / "book" / "glossary.html").read_text(encoding="utf8")
+    page = (built / edition / "book" / "glossary.html").read_text(encoding="utf8")
     body = page[page.index("<tbody>"):page.index("</tbody>")]
     rows = re.findall(r"<tr.*?</tr>", body, flags=re.S)
     assert len(rows) == len(source_rows) > 50
@@ -558,9 +611,10 @@ def observer(browser, server):
     o.close()
 
 
-PAGES = toc_pages()
+PAGES = both_editions(toc_pages())
 # Pages of the book's text (formulas, solutions); the back matter and the teaching guide are not.
-CHAPTER_PAGES = [e for e in PAGES if e not in ("book/glossary", "book/references", "book/teaching")]
+CHAPTER_PAGES = both_editions(e for e in toc_pages()
+                              if e not in ("book/glossary", "book/references", "book/teaching"))
 
 
 @pytest.mark.browser
@@ -688,6 +742,19 @@ def test_search_finds_a_term(browser, server):
     page.wait_for_selector("#search-results ul.search li", timeout=20_000)
     hits = page.locator("#search-results ul.search li a").all_inner_texts()
     assert any("Preface" in h for h in hits), hits
+    assert not errors, errors
+    page.close()
+
+
+@pytest.mark.browser
+def test_chinese_search_finds_a_chinese_term(browser, server):
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{server}/{ZH}/search.html?q=反向传播")
+    page.wait_for_selector("#search-results ul.search li", timeout=20_000)
+    hits = page.locator("#search-results ul.search li a").all_inner_texts()
+    assert any("反向传播" in h for h in hits), hits
     assert not errors, errors
     page.close()
 

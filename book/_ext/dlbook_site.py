@@ -23,6 +23,7 @@ from docutils import nodes
 
 HERE = Path(__file__).resolve().parent
 GLOSSARY_DOC = "book/glossary"
+DEFINED_IN_HEADERS = ("defined in", "所在章节")  # the English and the Chinese edition
 DEFINED_IN = re.compile(r"^\s*(\d+)\s+\S")
 
 
@@ -80,9 +81,9 @@ def link_glossary(app, doctree, docname) -> None:
     chapters = chapter_docs(app.env)
     for table in doctree.findall(nodes.table):
         head = [e.astext().strip().lower() for e in next(table.findall(nodes.thead), nodes.thead()).findall(nodes.entry)]
-        if "defined in" not in head:
+        column = next((head.index(h) for h in DEFINED_IN_HEADERS if h in head), None)
+        if column is None:
             continue
-        column = head.index("defined in")
         for row in next(table.findall(nodes.tbody)).findall(nodes.row):
             entry = row.children[column]
             match = DEFINED_IN.match(entry.astext())

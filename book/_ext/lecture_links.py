@@ -1,12 +1,14 @@
 """Sphinx extension: a "teach with this chapter" line at the top of every chapter page, linking
 its reveal.js slides, its student notebook (``python -m dlbook.lecture`` writes both into the
-built site) and the teaching guide."""
+built English site; the Chinese edition links to them there, marked as English) and the
+teaching guide."""
 from __future__ import annotations
 
 import html
 from pathlib import Path
 
 from dlbook.lecture.book import chapters
+from editions import is_translation, site_root, ui
 
 
 def _chapter_pages(app) -> set:
@@ -17,13 +19,20 @@ def _chapter_pages(app) -> set:
 def add_links(app, pagename, templatename, context, doctree):
     if doctree is None or "body" not in context or pagename not in app.dlbook_chapters:
         return
-    up = "../" * pagename.count("/")
+    up, kit = "../" * pagename.count("/"), site_root(app, pagename)
     stem = html.escape(pagename.rsplit("/", 1)[-1])
-    links = (f'<a href="{up}slides/{stem}.html">Slides</a> · '
-             f'<a href="{up}student/{stem}.ipynb" download>Student notebook</a> (exercises '
-             f'without solutions) · <a href="{up}book/teaching.html">Teaching guide</a>')
-    context["body"] = (f'<p class="dlbook-lecture-links">Teach with this chapter: {links}</p>\n'
-                       + context["body"])
+    t = lambda text: html.escape(ui(app, text))
+
+    def aside(text):  # "(English)" after a space; "（英文版）" needs none
+        return ("" if t(text).startswith("（") else " ") + t(text)
+
+    english = aside("(English)") if is_translation(app) else ""
+    links = (f'<a href="{kit}slides/{stem}.html">{t("Slides")}</a>{english} · '
+             f'<a href="{kit}student/{stem}.ipynb" download>{t("Student notebook")}</a>'
+             f'{english}{aside("(exercises without solutions)")} · '
+             f'<a href="{up}book/teaching.html">{t("Teaching guide")}</a>')
+    context["body"] = (f'<p class="dlbook-lecture-links">{t("Teach with this chapter:")} '
+                       f'{links}</p>\n' + context["body"])
 
 
 def remember_chapters(app):

@@ -1,0 +1,93 @@
+"""Sphinx extension: the English and the Chinese edition (中文版) link each other.
+
+Both editions are built from the same pages (the Chinese one by ``python -m dlbook.i18n build``,
+which sets ``dlbook_edition = "zh_CN"``): the English site in ``_build/html``, the Chinese one
+in ``_build/html/zh`` with the same page paths. Every page gets a link to the same page in the
+other edition. ``dlbook_ui`` holds the Chinese of the strings the book's own extensions show
+(from ``locale/zh_CN/LC_MESSAGES/site.po``); :func:`ui` looks them up.
+"""
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+EDITION_DIR = "zh"
+
+
+def ui(app, text: str) -> str:
+    """``text`` in the language of the edition being built."""
+    return app.config.dlbook_ui.get(text, text)
+
+
+def is_translation(app) -> bool:
+    return app.config.dlbook_edition != "en"
+
+
+def site_root(app, pagename: str) -> str:
+    """The relative URL from ``pagename`` to the English site's root (where the kit lives)."""
+    up = "../" * pagename.count("/")
+    return up + ("../" if is_translation(app) else "")
+
+
+def add_switch(app, pagename, templatename, context, doctree):
+    if doctree is None or "body" not in context:
+        return
+    page = html.escape(pagename) + ".html"
+    if is_translation(app):
+        href, lang, text = site_root(app, pagename) + page, "en", ui(app, "Read this page in English")
+    else:
+        href, lang, text = site_root(app, pagename) + f"{EDITION_DIR}/{page}", "zh-CN", "中文版"
+    context["body"] = (f'<p class="dlbook-edition-switch"><a href="{href}" hreflang="{lang}" '
+                       f'lang="{lang}">{html.escape(text)}</a></p>\n' + context["body"])
+
+
+def translate_theme(app, exception) -> None:
+    """Put the Chinese into what the themes leave in English on a zh_CN page (``dlbook_theme_ui``:
+    text shown -> translation): attribute values and text between tags, nothing else."""
+    table = app.config.dlbook_theme_ui
+    if exception is not None or not table or app.builder.format != "html":
+        return
+    patterns = [(re.compile(r'(")' + re.escape(shown) + r'(")|(>\s*)' + re.escape(shown)
+                            + r'(?=[\s<.])'), chinese) for shown, chinese in table.items()]
+    for path in Path(app.outdir).rglob("*.html"):
+        text = original = path.read_text(encoding="utf8")
+        for pattern, chinese in patterns:
+            text = pattern.sub(lambda m: (m.group(1) or m.group(3)) + chinese
+                               + (m.group(2) or ""), text)
+        if text != original:
+            path.write_text(text, encoding="utf8")
+
+
+KIT_FOLDERS = ("slides", "student")  # the lecture kit, built into the English site only
+
+
+def point_kit_links_at_english_site(app, exception) -> None:
+    """In the Chinese edition, a link into the lecture kit (the teaching guide's table links
+    every deck) goes up one more level, to the English site where the kit is."""
+    if exception is not None or not is_translation(app) or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir).resolve()
+    link = re.compile(r'((?:href|src)=")((?:\.\./)*)((?:%s)/[^"]*")' % "|".join(KIT_FOLDERS))
+    for path in outdir.rglob("*.html"):
+        text = path.read_text(encoding="utf8")
+
+        def fix(m):
+            target = (path.parent / (m.group(2) + m.group(3).split("/")[0])).resolve()
+            inside = target.parent == outdir and target.name in KIT_FOLDERS
+            return m.group(1) + ("../" if inside else "") + m.group(2) + m.group(3)
+
+        fixed = link.sub(fix, text)
+        if fixed != text:
+            path.write_text(fixed, encoding="utf8")
+
+
+def setup(app):
+    app.add_config_value("dlbook_edition", "en", "html")
+    app.add_config_value("dlbook_ui", {}, "html")
+    app.add_config_value("dlbook_theme_ui", {}, "html")
+    app.connect("build-finished", translate_theme)
+    app.connect("build-finished", point_kit_links_at_english_site)
+    # After lecture_links (priority 500), so the switch comes first on the page.
+    app.connect("html-page-context", add_switch, priority=600)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
