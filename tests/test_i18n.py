@@ -228,3 +228,9 @@ def test_the_chinese_config_sets_language_title_and_colab_path():
     assert all(CJK.search(v) for v in config["sphinx"]["config"]["dlbook_theme_ui"].values())
     captions = [part["caption"] for part in edition.chinese_toc(ROOT)["parts"]]
     assert all(CJK.search(c) for c in captions), captions
+
+
+def test_bold_that_markdown_would_not_render_is_reported():
+    assert cat.unrendered_emphasis("**泛化（generalisation）**的误差")
+    assert not cat.unrendered_emphasis("**泛化**（generalisation）的误差，$a*b$")
+    assert cat.translation_problems("**Generalisation.** Text.", "**泛化。**正文。")

@@ -225,6 +225,16 @@ def numbers(text: str) -> set:
     return {n.replace(",", "") for n in _NUMBER.findall(prose)}
 
 
+def unrendered_emphasis(text: str) -> bool:
+    """Whether ``text`` has ``**`` or ``*`` markers that Markdown leaves as literal stars. A
+    closing ``**`` after Chinese punctuation and before a Chinese character does not close
+    (CommonMark's flanking rules): ``**泛化（generalisation）**的``."""
+    from markdown_it import MarkdownIt
+
+    rendered = MarkdownIt("commonmark").render(_KEPT.sub("x", text))  # math as a letter
+    return "**" in rendered or re.search(r"(?<![\w*])\*(?=\S)", rendered) is not None
+
+
 def translation_problems(english: str, chinese: str) -> List[str]:
     """What a translation changed that it must not: math, code, references, numbers, and hard
     line breaks between Chinese characters (a browser shows them as spaces)."""
@@ -239,4 +249,6 @@ def translation_problems(english: str, chinese: str) -> List[str]:
         out.append("line break between Chinese characters (write a paragraph on one line)")
     if "\n\n" in chinese:
         out.append("blank line inside one message")
+    if unrendered_emphasis(chinese) and not unrendered_emphasis(english):
+        out.append("** or * that will not render as bold/italic (move punctuation outside it)")
     return out
