@@ -9,6 +9,7 @@ import pytest
 
 from dlbook.i18n import catalog as cat
 from dlbook.i18n import edition, segments, worksheet
+from dlbook.lecture.book import chapters as book_chapters
 
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -148,8 +149,7 @@ def test_every_translation_is_chinese():
 
 def test_the_glossary_terms_are_the_translation_terms():
     """Each row's Chinese term appears in the Chinese text of the chapter that defines it."""
-    chapters = {number: path.stem for number, path in
-                __import__("dlbook.lecture.book", fromlist=["chapters"]).chapters(ROOT)}
+    chapters = {number: path.stem for number, path in book_chapters(ROOT)}
     texts = {}
     absent = []
 

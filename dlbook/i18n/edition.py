@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable, Dict, List
+from typing import Dict, List
 
 import nbformat
 import yaml
