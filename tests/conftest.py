@@ -115,6 +115,35 @@ def flat(arrays):
     return np.concatenate([np.asarray(a).ravel() for a in arrays])
 
 
+# ------------------------------------------- one step of ours and torch's, side by side
+def start_pair(f):
+    """A Parameter and a float64 torch leaf, both at the start point of test function ``f``."""
+    return (Parameter(np.array(f.start)),
+            torch.tensor(f.start, dtype=torch.float64, requires_grad=True))
+
+
+def step_both_on_function(f, p, x_t, opt, opt_t):
+    """One step of each optimiser on ``f``: ours from ``f.grad``, torch's by autograd through
+    the same formula."""
+    opt.zero_grad()
+    p.grad += f.grad(p.data)
+    opt.step()
+    opt_t.zero_grad()
+    f(x_t).backward()
+    opt_t.step()
+
+
+def step_both_on_net(params, tparams, data, opt, opt_t):
+    """One step of each optimiser on the tiny tanh network; returns both losses (before it)."""
+    loss = net_loss_and_grads(params, data)
+    opt.step()
+    opt_t.zero_grad()
+    loss_t = torch_net_loss(tparams, data)
+    loss_t.backward()
+    opt_t.step()
+    return loss, loss_t.item()
+
+
 def lr_sequences(ours, theirs, kwargs, steps, lr=0.1):
     """The learning rates of our scheduler and torch's over ``steps`` steps, side by side."""
     opt = SGD([Parameter(np.zeros(1))], lr=lr)

@@ -11,7 +11,8 @@ from dlbook.optim import SGD, Adam, AdamW, clip_grad_norm
 from dlbook.optim.test_functions import Rosenbrock
 from dlbook.twins import torch_optimizer_like
 
-from conftest import flat, make_net, net_loss_and_grads, rel_diff, torch_net_loss
+from conftest import (flat, make_net, net_loss_and_grads, rel_diff, start_pair,
+                      step_both_on_function, step_both_on_net, torch_net_loss)
 
 TOL64 = 1e-12
 
@@ -28,17 +29,11 @@ ADAMW_CASES = {
 def test_adamw_rosenbrock_trajectory_matches_torch(case):
     kwargs = ADAMW_CASES[case]
     f = Rosenbrock()
-    p = Parameter(np.array(f.start))
-    x_t = torch.tensor(f.start, dtype=torch.float64, requires_grad=True)
+    p, x_t = start_pair(f)
     opt = AdamW([p], lr=0.05, **kwargs)
     opt_t = torch.optim.AdamW([x_t], lr=0.05, **kwargs)
     for step in range(80):
-        opt.zero_grad()
-        p.grad += f.grad(p.data)
-        opt.step()
-        opt_t.zero_grad()
-        f(x_t).backward()
-        opt_t.step()
+        step_both_on_function(f, p, x_t, opt, opt_t)
         err = rel_diff(p.data, x_t.detach().numpy())
         assert err < TOL64, f"step {step}: relative difference {err:.2e}"
     assert f(p.data) < f(np.array(f.start))
@@ -52,12 +47,8 @@ def test_adamw_network_trajectory_matches_torch(case):
     opt_t = torch.optim.AdamW(tparams, lr=0.02, **ADAMW_CASES[case])
     first = None
     for step in range(50):
-        loss = net_loss_and_grads(params, data)
+        loss, _ = step_both_on_net(params, tparams, data, opt, opt_t)
         first = loss if first is None else first
-        opt.step()
-        opt_t.zero_grad()
-        torch_net_loss(tparams, data).backward()
-        opt_t.step()
         err = rel_diff(flat(p.data for p in params), flat(t.detach() for t in tparams))
         assert err < TOL64, f"step {step}: relative difference {err:.2e}"
     assert loss < first
@@ -69,11 +60,7 @@ def test_adamw_float32_keeps_dtype_and_updates_in_place():
     tparams = [torch.tensor(p.data, requires_grad=True) for p in params]
     opt, opt_t = AdamW(params, lr=0.02), torch.optim.AdamW(tparams, lr=0.02)
     for _ in range(20):
-        net_loss_and_grads(params, data)
-        opt.step()
-        opt_t.zero_grad()
-        torch_net_loss(tparams, data).backward()
-        opt_t.step()
+        step_both_on_net(params, tparams, data, opt, opt_t)
     for p, a, t in zip(params, arrays, tparams):
         assert p.data is a and p.data.dtype == np.float32
         np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-4, atol=1e-5)
@@ -108,11 +95,7 @@ def test_torch_optimizer_like_builds_adamw():
                        ("weight_decay", 0.2)):
         assert opt_t.defaults[key] == value
     for _ in range(10):
-        net_loss_and_grads(params, data)
-        opt.step()
-        opt_t.zero_grad()
-        torch_net_loss(tparams, data).backward()
-        opt_t.step()
+        step_both_on_net(params, tparams, data, opt, opt_t)
     assert rel_diff(flat(p.data for p in params), flat(t.detach() for t in tparams)) < TOL64
 
 

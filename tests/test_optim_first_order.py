@@ -10,7 +10,8 @@ from dlbook.nn import Parameter
 from dlbook.optim import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSprop
 from dlbook.optim.test_functions import Quadratic, Rosenbrock
 
-from conftest import flat, make_net, net_loss_and_grads, rel_diff, torch_net_loss
+from conftest import (flat, make_net, rel_diff, start_pair, step_both_on_function,
+                      step_both_on_net)
 
 TOL64 = 1e-12
 
@@ -41,16 +42,10 @@ CASES = {
 def test_rosenbrock_trajectory_matches_torch(name):
     make, make_torch, lr, _ = CASES[name]
     f = Rosenbrock()
-    p = Parameter(np.array(f.start))
-    x_t = torch.tensor(f.start, dtype=torch.float64, requires_grad=True)
+    p, x_t = start_pair(f)
     opt, opt_t = make([p], lr), make_torch([x_t], lr)
     for step in range(60):
-        opt.zero_grad()
-        p.grad += f.grad(p.data)
-        opt.step()
-        opt_t.zero_grad()
-        f(x_t).backward()            # torch's side: autograd through the same formula
-        opt_t.step()
+        step_both_on_function(f, p, x_t, opt, opt_t)
         err = rel_diff(p.data, x_t.detach().numpy())
         assert err < TOL64, f"step {step}: relative difference {err:.2e}"
     assert np.all(np.isfinite(p.data))
@@ -65,14 +60,9 @@ def test_network_trajectory_matches_torch(name):
     opt, opt_t = make(params, lr), make_torch(tparams, lr)
     first_loss = None
     for step in range(50):
-        loss = net_loss_and_grads(params, data)
+        loss, loss_t = step_both_on_net(params, tparams, data, opt, opt_t)
         first_loss = loss if first_loss is None else first_loss
-        opt.step()
-        opt_t.zero_grad()
-        loss_t = torch_net_loss(tparams, data)
-        loss_t.backward()
-        opt_t.step()
-        assert abs(loss - loss_t.item()) <= TOL64 * abs(loss_t.item())
+        assert abs(loss - loss_t) <= TOL64 * abs(loss_t)
         err = rel_diff(flat(p.data for p in params), flat(t.detach() for t in tparams))
         assert err < TOL64, f"step {step}: relative difference {err:.2e}"
     assert loss < first_loss
@@ -86,11 +76,7 @@ def test_float32_network_keeps_dtype_and_matches_torch(name):
     tparams = [torch.tensor(p.data, requires_grad=True) for p in params]
     opt, opt_t = make(params, lr), make_torch(tparams, lr)
     for _ in range(20):
-        net_loss_and_grads(params, data)
-        opt.step()
-        opt_t.zero_grad()
-        torch_net_loss(tparams, data).backward()
-        opt_t.step()
+        step_both_on_net(params, tparams, data, opt, opt_t)
     for p, a, t in zip(params, arrays, tparams):
         assert p.data is a, "step() must update .data in place"
         assert p.data.dtype == np.float32

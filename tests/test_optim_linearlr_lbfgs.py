@@ -10,7 +10,8 @@ from dlbook.optim.lbfgs import cubic_interpolate, strong_wolfe
 from dlbook.optim.test_functions import Quadratic, Rosenbrock, Saddle
 from dlbook.twins import torch_optimizer_like
 
-from conftest import lr_sequences, run_lbfgs_pair
+from conftest import (lr_sequences, make_net, net_loss_and_grads, run_lbfgs_pair, start_pair,
+                      step_both_on_function, torch_net_loss)
 
 
 # ------------------------------------------------------------------------------- LinearLR
@@ -37,19 +38,13 @@ def test_linear_lr_defaults_warm_up_from_a_third_over_five_steps():
 def test_warm_up_then_cosine_trains_like_torch():
     """Warm-up for 5 updates, then cosine annealing: SGD on a quadratic, parameters compared."""
     f = Quadratic(condition=10.0, angle=0.5)
-    p = Parameter(np.array(f.start))
-    x_t = torch.tensor(f.start, dtype=torch.float64, requires_grad=True)
+    p, x_t = start_pair(f)
     opt, opt_t = SGD([p], lr=0.15), torch.optim.SGD([x_t], lr=0.15)
     warm = LinearLR(opt, start_factor=0.2, total_iters=5)
     warm_t = torch.optim.lr_scheduler.LinearLR(opt_t, start_factor=0.2, total_iters=5)
     cosine = cosine_t = None
     for step in range(25):
-        opt.zero_grad()
-        p.grad += f.grad(p.data)
-        opt.step()
-        opt_t.zero_grad()
-        f(x_t).backward()
-        opt_t.step()
+        step_both_on_function(f, p, x_t, opt, opt_t)
         if step < 5:
             warm.step()
             warm_t.step()
@@ -120,8 +115,7 @@ def two_d_pair(f, autograd=False):
     """Both sides on a 2-D test function. By default torch gets the gradient from the same
     formula ``f.grad`` (on tensors), so the two runs see bit-identical numbers and any gap is
     the optimiser's; ``autograd=True`` uses torch autograd (rounds differently)."""
-    p = Parameter(np.array(f.start))
-    x_t = torch.tensor(f.start, dtype=torch.float64, requires_grad=True)
+    p, x_t = start_pair(f)
 
     def loss_and_grads():
         p.grad += f.grad(p.data)
@@ -187,33 +181,19 @@ def test_strong_wolfe_with_a_tiny_evaluation_budget_matches_torch():
 
 
 def test_strong_wolfe_lbfgs_matches_torch_on_a_network():
-    rng = np.random.default_rng(5)
-    X, Y = rng.standard_normal((40, 4)), rng.standard_normal((40, 1))
-    params = [Parameter(0.5 * rng.standard_normal(s)) for s in [(6, 4), (6,), (1, 6), (1,)]]
+    params, data = make_net(seed=5)
     tparams = [torch.tensor(p.data, requires_grad=True) for p in params]
 
-    def loss_and_grads():
-        W1, b1, W2, b2 = (p.data for p in params)
-        h = np.tanh(X @ W1.T + b1)
-        r = h @ W2.T + b2 - Y
-        d_out = r / len(X)
-        d_z = (d_out @ W2) * (1 - h * h)
-        for p, g in zip(params, [d_z.T @ X, d_z.sum(0), d_out.T @ h, d_out.sum(0)]):
-            p.grad += g
-        return 0.5 * np.mean(r**2)
-
     def torch_loss():
-        W1, b1, W2, b2 = tparams
-        Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
-        loss = 0.5 * torch.mean((torch.tanh(Xt @ W1.T + b1) @ W2.T + b2 - Yt) ** 2)
+        loss = torch_net_loss(tparams, data)
         loss.backward()
         return loss
 
-    first = loss_and_grads()
-    for x, x_torch in run_pair(params, tparams, loss_and_grads, torch_loss, 4, max_iter=5,
-                               history_size=5):
+    first = net_loss_and_grads(params, data)
+    for x, x_torch in run_pair(params, tparams, lambda: net_loss_and_grads(params, data),
+                               torch_loss, 4, max_iter=5, history_size=5):
         assert np.linalg.norm(x - x_torch) <= 1e-9 * np.linalg.norm(x_torch)
-    assert loss_and_grads() < 0.5 * first
+    assert net_loss_and_grads(params, data) < 0.5 * first
 
 
 def test_line_search_beats_the_fixed_step_on_rosenbrock():

@@ -13,7 +13,7 @@ from dlbook.optim.quasi_newton import (armijo_line_search, bfgs_update, dfp_upda
                                        wolfe_line_search)
 from dlbook.optim.test_functions import Quadratic, Rosenbrock, Saddle
 
-from conftest import run_lbfgs_pair
+from conftest import make_net, net_loss_and_grads, run_lbfgs_pair, start_pair, torch_net_loss
 
 FUNCTIONS = [Quadratic(condition=20.0, angle=0.4), Rosenbrock(), Saddle(c=0.5)]
 
@@ -52,8 +52,7 @@ def test_test_functions_evaluate_on_a_meshgrid(f):
                                     dict(lr=0.1, history_size=3, max_iter=5, max_eval=4)])
 def test_lbfgs_matches_torch_on_rosenbrock(kwargs):
     f = Rosenbrock()
-    p = Parameter(np.array(f.start))
-    x_t = torch.tensor(f.start, dtype=torch.float64, requires_grad=True)
+    p, x_t = start_pair(f)
 
     def loss_and_grads():
         p.grad += f.grad(p.data)
@@ -66,38 +65,20 @@ def test_lbfgs_matches_torch_on_rosenbrock(kwargs):
 
 
 def test_lbfgs_matches_torch_on_a_network_with_several_parameters():
-    rng = np.random.default_rng(3)
-    X, Y = rng.standard_normal((30, 4)), rng.standard_normal((30, 1))
-    params = [Parameter(0.5 * rng.standard_normal(s)) for s in [(5, 4), (5,), (1, 5), (1,)]]
+    params, data = make_net(seed=3)
     tparams = [torch.tensor(p.data, requires_grad=True) for p in params]
-
-    def loss_and_grads():
-        W1, b1, W2, b2 = (p.data for p in params)
-        h = np.tanh(X @ W1.T + b1)
-        r = h @ W2.T + b2 - Y
-        d_out = r / len(X)
-        d_z = (d_out @ W2) * (1 - h * h)
-        for p, g in zip(params, [d_z.T @ X, d_z.sum(0), d_out.T @ h, d_out.sum(0)]):
-            p.grad += g
-        return 0.5 * np.mean(r**2)
-
-    def torch_loss():
-        W1, b1, W2, b2 = tparams
-        Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
-        return 0.5 * torch.mean((torch.tanh(Xt @ W1.T + b1) @ W2.T + b2 - Yt) ** 2)
-
-    first = loss_and_grads()
-    for x, x_torch, _ in run_lbfgs_pair(params, tparams, loss_and_grads, torch_loss, 5,
-                                     lr=0.8, max_iter=10, history_size=5):
+    first = net_loss_and_grads(params, data)
+    for x, x_torch, _ in run_lbfgs_pair(params, tparams, lambda: net_loss_and_grads(params, data),
+                                        lambda: torch_net_loss(tparams, data), 5,
+                                        lr=0.8, max_iter=10, history_size=5):
         assert np.linalg.norm(x - x_torch) <= 1e-10 * np.linalg.norm(x_torch)
-    assert loss_and_grads() < 0.5 * first
+    assert net_loss_and_grads(params, data) < 0.5 * first
 
 
 def test_lbfgs_stopping_rules_match_torch_on_a_quadratic():
     """On a convex quadratic L-BFGS converges; the tolerance rules end each step() as torch's do."""
     f = Quadratic(condition=5.0, angle=0.3)
-    p = Parameter(np.array(f.start))
-    x_t = torch.tensor(f.start, dtype=torch.float64, requires_grad=True)
+    p, x_t = start_pair(f)
 
     def loss_and_grads():
         p.grad += f.grad(p.data)

@@ -7,7 +7,7 @@ from dlbook.nn import Parameter
 from dlbook.optim import SGD, Adam, CosineAnnealingLR, ExponentialLR, StepLR
 from dlbook.optim.test_functions import Quadratic
 
-from conftest import lr_sequences
+from conftest import lr_sequences, start_pair, step_both_on_function
 
 EPOCHS = 30
 
@@ -45,18 +45,12 @@ def test_scheduled_training_follows_torch():
         (Adam, torch.optim.Adam, ("CosineAnnealingLR", dict(T_max=20)), 0.3),
     ]:
         name, kwargs = sched_kwargs
-        p = Parameter(np.array(f.start))
-        x_t = torch.tensor(f.start, dtype=torch.float64, requires_grad=True)
+        p, x_t = start_pair(f)
         opt, opt_t = make([p], lr=lr), make_t([x_t], lr=lr)
         sched = {"StepLR": StepLR, "CosineAnnealingLR": CosineAnnealingLR}[name](opt, **kwargs)
         sched_t = getattr(torch.optim.lr_scheduler, name)(opt_t, **kwargs)
         for _ in range(EPOCHS):
-            opt.zero_grad()
-            p.grad += f.grad(p.data)
-            opt.step()
-            opt_t.zero_grad()
-            f(x_t).backward()
-            opt_t.step()
+            step_both_on_function(f, p, x_t, opt, opt_t)
             sched.step()
             sched_t.step()
             np.testing.assert_allclose(p.data, x_t.detach().numpy(), rtol=1e-12, atol=1e-15)
