@@ -6,7 +6,7 @@ from conftest import assert_matches_torch, forward_backward_read_only
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from dlbook.gradcheck import check_module, relative_error
+from dlbook.gradcheck import check_module
 from dlbook.nn.conv import Conv2d
 from dlbook.nn.im2col import col2im, conv_output_size, im2col
 

@@ -16,7 +16,6 @@ from dlbook.lecture.book import chapters
 from dlbook.lecture.myst import References, lower
 from dlbook.lecture.parts import without_solutions
 from dlbook.lecture.slides import SLIDE_CAPACITY, export_slides, slides_notebook
-from dlbook.lecture.student import student_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 BIB = ROOT / "book" / "references.bib"
