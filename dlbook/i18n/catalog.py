@@ -80,6 +80,16 @@ def pages(root: Path = ROOT) -> List[str]:
     return out
 
 
+def domain_of(page: str) -> str:
+    """The catalogue of a page: ``book/01_neuron.ipynb`` -> ``book/01_neuron``."""
+    return page.rsplit(".", 1)[0]
+
+
+def domains(root: Path = ROOT) -> List[str]:
+    """Every catalogue: one per page, then the site's."""
+    return [domain_of(page) for page in pages(root)] + [SITE_DOMAIN]
+
+
 def page_texts(path: Path) -> List[str]:
     """The markdown of a page: every markdown cell of a notebook, or the whole ``.md`` file."""
     if path.suffix == ".md":
@@ -102,7 +112,7 @@ def extract(root: Path = ROOT) -> Dict[str, Catalog]:
     """A template catalogue per domain (``book/01_neuron``, ..., ``site``) from the sources."""
     templates = {}
     for page in pages(root):
-        domain = page.rsplit(".", 1)[0]
+        domain = domain_of(page)
         template = Catalog(locale=LANG, domain=domain, project="dlbook",
                            creation_date=_FIXED_DATE, fuzzy=False)
         for number, text in enumerate(page_texts(Path(root) / page)):
@@ -189,7 +199,7 @@ def status(root: Path = ROOT) -> List[Status]:
             missing=[m for m in wanted if m not in have],
             untranslated=[m for m in wanted if m in have and not have[m].string],
             fuzzy=[m for m in wanted if m in have and have[m].string and have[m].fuzzy],
-            obsolete=[m for m in have if m not in set(wanted)]))
+            obsolete=[m for m in have if m not in template]))
     return out
 
 

@@ -51,7 +51,7 @@ class Translator:
 
 def translated_notebook(page: str, root: Path = cat.ROOT, translator=None):
     """The notebook ``page`` with its markdown translated; code and outputs as they are."""
-    translate = translator or Translator(page.rsplit(".", 1)[0], root)
+    translate = translator or Translator(cat.domain_of(page), root)
     nb = nbformat.read(Path(root) / page, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -139,7 +139,7 @@ def write_source_tree(out: Path, root: Path = cat.ROOT) -> List[str]:
     out = Path(out)
     missing: List[str] = []
     for page in cat.pages(root):
-        translate = Translator(page.rsplit(".", 1)[0], root)
+        translate = Translator(cat.domain_of(page), root)
         if page.endswith(".ipynb"):
             text = nbformat.writes(translated_notebook(page, root, translate)) + "\n"
         else:
