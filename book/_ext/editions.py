@@ -42,52 +42,55 @@ def add_switch(app, pagename, templatename, context, doctree):
                        f'lang="{lang}">{html.escape(text)}</a></p>\n' + context["body"])
 
 
-def translate_theme(app, exception) -> None:
-    """Put the Chinese into what the themes leave in English on a zh_CN page (``dlbook_theme_ui``:
-    text shown -> translation): attribute values and text between tags, nothing else."""
-    table = app.config.dlbook_theme_ui
-    if exception is not None or not table or app.builder.format != "html":
-        return
-    patterns = [(re.compile(r'(")' + re.escape(shown) + r'(")|(>\s*)' + re.escape(shown)
-                            + r'(?=[\s<.])'), chinese) for shown, chinese in table.items()]
-    for path in Path(app.outdir).rglob("*.html"):
-        text = original = path.read_text(encoding="utf8")
-        for pattern, chinese in patterns:
-            text = pattern.sub(lambda m: (m.group(1) or m.group(3)) + chinese
-                               + (m.group(2) or ""), text)
-        if text != original:
-            path.write_text(text, encoding="utf8")
-
-
 KIT_FOLDERS = ("slides", "student")  # the lecture kit, built into the English site only
 
 
-def point_kit_links_at_english_site(app, exception) -> None:
-    """In the Chinese edition, a link into the lecture kit (the teaching guide's table links
-    every deck) goes up one more level, to the English site where the kit is."""
+def theme_translator(table: dict):
+    """A function putting the Chinese into what the themes leave in English on a zh_CN page
+    (``table``: text shown -> translation): attribute values and text between tags only."""
+    patterns = [(re.compile(r'(")' + re.escape(shown) + r'(")|(>\s*)' + re.escape(shown)
+                            + r'(?=[\s<.])'), chinese) for shown, chinese in table.items()]
+
+    def translate(text: str) -> str:
+        for pattern, chinese in patterns:
+            text = pattern.sub(lambda m: (m.group(1) or m.group(3)) + chinese
+                               + (m.group(2) or ""), text)
+        return text
+    return translate
+
+
+_KIT_LINK = re.compile(r'((?:href|src)=")((?:\.\./)*)((?:%s)/[^"]*")' % "|".join(KIT_FOLDERS))
+
+
+def point_kit_links_at_english_site(text: str, path: Path, outdir: Path) -> str:
+    """A link into the lecture kit (the teaching guide's table links every deck) goes up one
+    more level, out of the Chinese site to the English one, where the kit is."""
+    def fix(m):
+        target = (path.parent / (m.group(2) + m.group(3).split("/")[0])).resolve()
+        inside = target.parent == outdir and target.name in KIT_FOLDERS
+        return m.group(1) + ("../" if inside else "") + m.group(2) + m.group(3)
+    return _KIT_LINK.sub(fix, text)
+
+
+def rewrite_translated_pages(app, exception) -> None:
+    """In a translated edition, read every page once: theme strings translated, kit links
+    pointed at the English site."""
     if exception is not None or not is_translation(app) or app.builder.format != "html":
         return
     outdir = Path(app.outdir).resolve()
-    link = re.compile(r'((?:href|src)=")((?:\.\./)*)((?:%s)/[^"]*")' % "|".join(KIT_FOLDERS))
+    translate = theme_translator(app.config.dlbook_theme_ui)
     for path in outdir.rglob("*.html"):
         text = path.read_text(encoding="utf8")
-
-        def fix(m):
-            target = (path.parent / (m.group(2) + m.group(3).split("/")[0])).resolve()
-            inside = target.parent == outdir and target.name in KIT_FOLDERS
-            return m.group(1) + ("../" if inside else "") + m.group(2) + m.group(3)
-
-        fixed = link.sub(fix, text)
-        if fixed != text:
-            path.write_text(fixed, encoding="utf8")
+        rewritten = point_kit_links_at_english_site(translate(text), path, outdir)
+        if rewritten != text:
+            path.write_text(rewritten, encoding="utf8")
 
 
 def setup(app):
     app.add_config_value("dlbook_edition", "en", "html")
     app.add_config_value("dlbook_ui", {}, "html")
     app.add_config_value("dlbook_theme_ui", {}, "html")
-    app.connect("build-finished", translate_theme)
-    app.connect("build-finished", point_kit_links_at_english_site)
+    app.connect("build-finished", rewrite_translated_pages)
     # After lecture_links (priority 500), so the switch comes first on the page.
     app.connect("html-page-context", add_switch, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "env_version": 1}
