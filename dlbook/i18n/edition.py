@@ -25,8 +25,8 @@ from dlbook.i18n import catalog as cat
 from dlbook.i18n.segments import translate_markdown
 
 EDITION_DIR = "zh"  # the Chinese site's folder in _build/html and the Colab notebooks' folder
-SOURCE_TREE = Path("_build") / "zh_src"
-BUILD_OUTPUT = Path("_build") / "zh_out"
+SOURCE_TREE = "zh_src"   # in the work folder (default _build): the translated sources ...
+BUILD_OUTPUT = "zh_out"  # ... and what Jupyter Book makes of them, cache included
 SITE_OUTPUT = Path("_build") / "html" / EDITION_DIR
 # What the Chinese tree needs from the English one besides the pages: static files, the book's
 # Sphinx extensions, the bibliography.
@@ -100,15 +100,16 @@ def write_colab_notebooks(root: Path = cat.ROOT) -> List[Path]:
     return changed
 
 
-def site_strings(root: Path = cat.ROOT) -> Dict[str, str]:
-    translate = Translator(cat.SITE_DOMAIN, root)
+def site_strings(root: Path = cat.ROOT, translate=None) -> Dict[str, str]:
+    """English -> Chinese for the title, part captions and interface strings."""
+    translate = translate or Translator(cat.SITE_DOMAIN, root)
     return {message: translate(message) for message, _ in cat.site_messages(root)}
 
 
-def chinese_config(root: Path = cat.ROOT) -> dict:
+def chinese_config(root: Path = cat.ROOT, ui: Dict[str, str] | None = None) -> dict:
     """The English ``_config.yml`` with the Chinese title, language and Colab path."""
     config = yaml.safe_load((Path(root) / "_config.yml").read_text(encoding="utf8"))
-    ui = site_strings(root)
+    ui = ui or site_strings(root)
     config["title"] = ui[config["title"]]
     config["author"] = ui[config["author"]]
     config["repository"]["path_to_book"] = EDITION_DIR
@@ -126,9 +127,9 @@ def chinese_config(root: Path = cat.ROOT) -> dict:
     return config
 
 
-def chinese_toc(root: Path = cat.ROOT) -> dict:
+def chinese_toc(root: Path = cat.ROOT, ui: Dict[str, str] | None = None) -> dict:
     toc = yaml.safe_load((Path(root) / "_toc.yml").read_text(encoding="utf8"))
-    ui = site_strings(root)
+    ui = ui or site_strings(root)
     for part in toc.get("parts", []):
         part["caption"] = ui[part["caption"]]
     return toc
@@ -154,9 +155,12 @@ def write_source_tree(out: Path, root: Path = cat.ROOT) -> List[str]:
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
+    site_translator = Translator(cat.SITE_DOMAIN, root)
+    ui = site_strings(root, site_translator)
+    missing += [f"site: {m[:70]!r}" for m in site_translator.missing]
     dump = lambda data: yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
-    _write_if_changed(out / "_config.yml", dump(chinese_config(root)))
-    _write_if_changed(out / "_toc.yml", dump(chinese_toc(root)))
+    _write_if_changed(out / "_config.yml", dump(chinese_config(root, ui)))
+    _write_if_changed(out / "_toc.yml", dump(chinese_toc(root, ui)))
     return missing
 
 
@@ -166,7 +170,7 @@ def build(strict: bool = False, root: Path = cat.ROOT, site: Path | None = None,
     and Sphinx's cache in ``work`` (default ``_build``)."""
     root = Path(root)
     work = Path(work) if work else root / "_build"
-    tree, output = work / SOURCE_TREE.name, work / BUILD_OUTPUT.name
+    tree, output = work / SOURCE_TREE, work / BUILD_OUTPUT
     site = Path(site) if site else root / SITE_OUTPUT
     missing = write_source_tree(tree, root)
     if missing:
