@@ -25,6 +25,7 @@ import pytest
 import yaml
 
 from dlbook import colab
+from dlbook.lecture.book import toc_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_PAGE_BYTES = 3_000_000  # a page with its own images; the shared theme and MathJax files are cached
@@ -43,9 +44,7 @@ MIN_TRACK_PX = 180
 
 
 def toc_pages():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf8"))
-    entries = [toc["root"]] + [c["file"] for part in toc.get("parts", []) for c in part["chapters"]]
-    return entries + [c["file"] for c in toc.get("chapters", [])]
+    return toc_entries(ROOT)
 
 
 def notebook_pages():

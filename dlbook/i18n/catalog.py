@@ -22,6 +22,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 from dlbook.i18n import segments
+from dlbook.lecture.book import table_of_contents, toc_entries
 
 ROOT = Path(__file__).resolve().parents[2]
 LANG = "zh_CN"
@@ -68,11 +69,8 @@ def locale_dir(root: Path = ROOT, lang: str = LANG) -> Path:
 
 def pages(root: Path = ROOT) -> List[str]:
     """Every page of the book as ``_toc.yml`` lists it, by path with its suffix."""
-    toc = yaml.safe_load((Path(root) / "_toc.yml").read_text(encoding="utf8"))
-    docs = [toc["root"]] + [entry["file"] for part in toc.get("parts", [])
-                            for entry in part["chapters"]]
     out = []
-    for doc in docs:
+    for doc in toc_entries(root):
         for suffix in (".ipynb", ".md"):
             if (Path(root) / (doc + suffix)).is_file():
                 out.append(doc + suffix)
@@ -100,7 +98,7 @@ def page_texts(path: Path) -> List[str]:
 
 def site_messages(root: Path = ROOT) -> List[Tuple[str, str]]:
     """``(message, where)`` for the strings outside the pages."""
-    toc = yaml.safe_load((Path(root) / "_toc.yml").read_text(encoding="utf8"))
+    toc = table_of_contents(root)
     config = yaml.safe_load((Path(root) / "_config.yml").read_text(encoding="utf8"))
     out = [(config["title"], "_config.yml:title"), (config["author"], "_config.yml:author")]
     out += [(part["caption"], "_toc.yml:caption") for part in toc.get("parts", [])]

@@ -23,6 +23,7 @@ import yaml
 
 from dlbook.i18n import catalog as cat
 from dlbook.i18n.segments import translate_markdown
+from dlbook.lecture.book import table_of_contents
 
 EDITION_DIR = "zh"  # the Chinese site's folder in _build/html and the Colab notebooks' folder
 SOURCE_TREE = "zh_src"   # in the work folder (default _build): the translated sources ...
@@ -128,7 +129,7 @@ def chinese_config(root: Path = cat.ROOT, ui: Dict[str, str] | None = None) -> d
 
 
 def chinese_toc(root: Path = cat.ROOT, ui: Dict[str, str] | None = None) -> dict:
-    toc = yaml.safe_load((Path(root) / "_toc.yml").read_text(encoding="utf8"))
+    toc = table_of_contents(root)
     ui = ui or site_strings(root)
     for part in toc.get("parts", []):
         part["caption"] = ui[part["caption"]]

@@ -1,4 +1,5 @@
-"""The book's chapters as _toc.yml lists them: what the lecture kit is made for."""
+"""The book's pages and chapters as _toc.yml lists them: what the lecture kit and the
+translations are made for."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,9 +9,21 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def table_of_contents(root: Path = ROOT) -> dict:
+    return yaml.safe_load((Path(root) / "_toc.yml").read_text(encoding="utf8"))
+
+
+def toc_entries(root: Path = ROOT) -> list:
+    """Every page ``_toc.yml`` lists (root, parts, top-level chapters), without suffix, in order."""
+    toc = table_of_contents(root)
+    return ([toc["root"]] + [entry["file"] for part in toc.get("parts", [])
+                             for entry in part["chapters"]]
+            + [entry["file"] for entry in toc.get("chapters", [])])
+
+
 def chapters(root: Path = ROOT) -> list:
     """``(number, path)`` of every notebook in the numbered parts of ``_toc.yml``, in order."""
-    toc = yaml.safe_load((Path(root) / "_toc.yml").read_text(encoding="utf8"))
+    toc = table_of_contents(root)
     out = []
     for part in toc.get("parts", []):
         if not part.get("numbered"):
