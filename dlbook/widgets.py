@@ -407,8 +407,6 @@ class SliderFigure:
     def frames(self) -> list:
         """PNG bytes of every frame, computed once (``draw`` is called ``n_frames`` times)."""
         if self._frames is None:
-            import matplotlib.pyplot as plt
-
             frames = []
             for values in self.grid():
                 frames.append(self._render(values))

@@ -142,7 +142,7 @@ def backprop_layers(sizes, loss: str = "softmax-ce", ax=None,
             label(ax, (x, 0.8), f"$\\partial E/\\partial b^{{({layer})}} = "
                   f"\\sum_k \\delta_k^{{({layer})}}$", fontsize=8.5)
         elif kind == "act":
-            box(ax, (x, y_box), 1.25, 1.3, f"$f$\n(any\nactivation)", color="activation",
+            box(ax, (x, y_box), 1.25, 1.3, "$f$\n(any\nactivation)", color="activation",
                 fontsize=9)
         else:
             text = "softmax\n+ cross-\nentropy" if loss == "softmax-ce" else "sigmoid\n+ squared\nerror"
