@@ -122,7 +122,15 @@ def _conv_relu(c_in, c_out, kernel, stride=1, padding=0):
     return nn.Sequential(nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding), nn.ReLU())
 
 
-class Inception(nn.Module):
+class _FourBranches(nn.Module):
+    """What every Inception module does with its four branches: stack their outputs along the
+    channels (the subclasses build ``branch1``, ``branch3``, ``branch5`` and ``branch_pool``)."""
+
+    def forward(self, x):
+        return torch.cat([self.branch1(x), self.branch3(x), self.branch5(x), self.branch_pool(x)], dim=1)
+
+
+class Inception(_FourBranches):
     """Four parallel branches whose outputs are stacked along the channels:
     1x1 | 1x1 -> 3x3 | 1x1 -> 5x5 | 3x3 max pool -> 1x1. The 1x1 convolutions before the 3x3 and
     5x5 ones cut the number of channels first, which is what keeps the module cheap."""
@@ -137,9 +145,6 @@ class Inception(nn.Module):
         self.branch_pool = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1),
                                          _conv_relu(c_in, pool_proj, 1))
         self.out_channels = c1 + c3 + c5 + pool_proj
-
-    def forward(self, x):
-        return torch.cat([self.branch1(x), self.branch3(x), self.branch5(x), self.branch_pool(x)], dim=1)
 
 
 # Table 1 of Szegedy et al. (2015): #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj.
@@ -181,7 +186,7 @@ def _conv_bn_relu(c_in, c_out, kernel, stride=1, padding=0):
                          nn.BatchNorm2d(c_out, eps=0.001), nn.ReLU())
 
 
-class InceptionBN(nn.Module):
+class InceptionBN(_FourBranches):
     """The Inception module as torchvision builds it: every convolution without bias and
     followed by batch norm, and a 3x3 (not 5x5) convolution in the "5x5" branch, a slip kept
     in torchvision so that its published weights still load."""
@@ -196,9 +201,6 @@ class InceptionBN(nn.Module):
         self.branch_pool = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1, ceil_mode=True),
                                          _conv_bn_relu(c_in, pool_proj, 1))
         self.out_channels = c1 + c3 + c5 + pool_proj
-
-    def forward(self, x):
-        return torch.cat([self.branch1(x), self.branch3(x), self.branch5(x), self.branch_pool(x)], dim=1)
 
 
 def googlenet_torchvision(num_classes: int = 1000) -> nn.Sequential:
